@@ -1,0 +1,58 @@
+"""The one place that answers "may this user see this?".
+
+Views, templates, commands and (later) the API all ask ``user.has_perm(perm,
+obj)``, which Django routes here. The rules are need-to-know: a user sees a
+person because their agency knows that person or a member of that person's
+household, or because their role works with whole families. ``access_reason``
+states which rule applied, for the audit trail.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.backends import ModelBackend
+from django.db.models import Model
+
+from thinkfamily.accounts.models import User
+from thinkfamily.people.models import Household, Person
+
+VIEW_PERSON = "people.view_person"
+VIEW_HOUSEHOLD = "people.view_household"
+
+
+def access_reason(user: User, person: Person) -> str | None:
+    """Why ``user`` may see ``person``, in words for the audit trail; None if they may not."""
+    if not user.is_active or user.agency_id is None:
+        return None
+    if user.sees_whole_families:
+        return f"role: {user.get_role_display()}"
+    if person.records.filter(agency_id=user.agency_id).exists():
+        return "agency holds a record of this person"
+    if Person.objects.visible_to(user).filter(pk=person.pk).exists():
+        return "agency knows a member of this person's household"
+    return None
+
+
+def household_access_reason(user: User, household: Household) -> str | None:
+    """Why ``user`` may see ``household``; None if they may not."""
+    if not user.is_active or user.agency_id is None:
+        return None
+    if user.sees_whole_families:
+        return f"role: {user.get_role_display()}"
+    if household.memberships.filter(person__records__agency_id=user.agency_id).exists():
+        return "agency knows a member of this household"
+    return None
+
+
+class SafeguardingAccessBackend(ModelBackend):
+    """Django's model backend for sign-in, plus object-level rules for case records."""
+
+    def has_perm(self, user_obj, perm: str, obj: Model | None = None) -> bool:  # type: ignore[no-untyped-def]
+        if obj is None:
+            return super().has_perm(user_obj, perm, obj)
+        if not isinstance(user_obj, User):
+            return False
+        if perm == VIEW_PERSON and isinstance(obj, Person):
+            return access_reason(user_obj, obj) is not None
+        if perm == VIEW_HOUSEHOLD and isinstance(obj, Household):
+            return household_access_reason(user_obj, obj) is not None
+        return False

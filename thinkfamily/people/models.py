@@ -1,0 +1,278 @@
+"""People, the agency records behind them, and the households they live in.
+
+An agency knows a person through its own record (``AgencyRecord``). Linkage
+decides which records are the same human being and points them at one
+``Person``; merging and unmerging only ever move that pointer, so an agency's
+record as it was recorded is never changed by linkage. Households are formed
+from what agencies say about who lives together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from thinkfamily.accounts.models import Agency, User
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", "Female"
+    MALE = "M", "Male"
+    UNKNOWN = "U", "Unknown"
+
+
+class PersonQuerySet(models.QuerySet["Person"]):
+    def visible_to(self, user: User) -> PersonQuerySet:
+        """People this user has a legitimate reason to see.
+
+        Children's social care and partnership roles see every family. Anyone
+        else sees the people their agency holds a record of, and the members of
+        those people's households: a school can see that the preschool sibling
+        of its pupil exists. A system administrator sees nobody.
+        """
+        if not user.is_authenticated or user.agency_id is None:
+            return self.none()
+        if user.sees_whole_families:
+            return self.all()
+        known = Q(records__agency_id=user.agency_id)
+        in_known_household = Q(
+            memberships__household__memberships__person__records__agency_id=user.agency_id
+        )
+        ids = self.filter(known | in_known_household).values("id")
+        return self.filter(id__in=ids)
+
+
+class Person(models.Model):
+    """One human being, as the partnership knows them after linking every agency's records.
+
+    The demographic fields are the best-known values drawn from the linked
+    records (a record with an NHS number first); the records themselves keep
+    what each agency wrote. NHS number and UPN are unique: two people never
+    share one.
+    """
+
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField(null=True, blank=True)
+    unborn = models.BooleanField(
+        default=False, help_text="An unborn child; the date of birth is the expected date."
+    )
+    sex = models.CharField(max_length=1, choices=Sex.choices, blank=True)
+    nhs_number = models.CharField(max_length=10, null=True, blank=True)
+    upn = models.CharField("unique pupil number", max_length=13, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["nhs_number"], condition=Q(nhs_number__isnull=False), name="person_nhs_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["upn"], condition=Q(upn__isnull=False), name="person_upn_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["family_name", "given_name"]),
+            models.Index(fields=["date_of_birth"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("people:person", args=[self.pk])
+
+    def age_on(self, day: dt.date) -> int | None:
+        """Whole years of age on ``day``; None when unborn or the date of birth is unknown."""
+        if self.unborn or self.date_of_birth is None:
+            return None
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    def is_child_on(self, day: dt.date) -> bool:
+        """A child in safeguarding terms: unborn or under 18."""
+        age = self.age_on(day)
+        return self.unborn or (age is not None and age < 18)
+
+
+class AgencyRecord(models.Model):
+    """One agency's record of one person, exactly as that agency recorded it.
+
+    Unique per agency and the agency's own record id. When a re-import changes
+    it, the previous values are kept as an ``AgencyRecordVersion``. Two records
+    of one agency linked to the same person are a *parallel record*: the
+    review found that parallel systems inside one agency hid a child.
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="records")
+    record_id = models.CharField(max_length=100)
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="records", null=True, blank=True
+    )
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    other_names = models.CharField(max_length=300, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    unborn = models.BooleanField(default=False)
+    sex = models.CharField(max_length=1, choices=Sex.choices, blank=True)
+    nhs_number = models.CharField(max_length=10, blank=True)
+    upn = models.CharField(max_length=13, blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    postcode = models.CharField(max_length=10, blank=True, help_text="Normalised: AB1 2CD.")
+    household_ref = models.CharField(max_length=100, blank=True)
+    content_hash = models.CharField(
+        max_length=64, help_text="Hash of the recorded values, to tell a changed row cheaply."
+    )
+    first_imported_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "record_id"], name="record_unique_per_agency"),
+        ]
+        indexes = [
+            models.Index(fields=["nhs_number"]),
+            models.Index(fields=["upn"]),
+            models.Index(fields=["postcode"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency.code} {self.record_id}"
+
+
+class AgencyRecordVersion(models.Model):
+    """The values an agency record held before a re-import changed them."""
+
+    record = models.ForeignKey(AgencyRecord, on_delete=models.CASCADE, related_name="versions")
+    values = models.JSONField()
+    superseded_at = models.DateTimeField()
+    superseded_by_import = models.ForeignKey(
+        "extracts.ImportRun", on_delete=models.PROTECT, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["-superseded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.record} before {self.superseded_at:%Y-%m-%d %H:%M}"
+
+
+class Household(models.Model):
+    """A group of people living together at one address, as agencies report it.
+
+    Formed from agencies' own household groupings, from relationships, and
+    from people recorded at the same address and postcode. ``key`` is a
+    stable name for the group so a re-import finds the same household again.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    address = models.CharField(max_length=300, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return ", ".join(part for part in (self.address, self.postcode) if part) or (
+            f"Household {self.pk}"
+        )
+
+    def get_absolute_url(self) -> str:
+        return reverse("people:household", args=[self.pk])
+
+
+class HouseholdMembership(models.Model):
+    """A person living in a household, in a role, for a period, on one agency's word.
+
+    Several agencies may report the same person in the same household; each
+    report is its own membership so the evidence stays visible.
+    """
+
+    class Role(models.TextChoices):
+        CHILD = "child", "Child"
+        PARENT = "parent", "Parent"
+        CARER = "carer", "Carer"
+        PARTNER = "partner", "Partner"
+        OTHER_ADULT = "other_adult", "Other adult"
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="memberships")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    reported_by = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    source_record = models.ForeignKey(
+        AgencyRecord,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        help_text="The agency record this membership was derived from, if any.",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "source_record"], name="membership_once_per_record"
+            ),
+            models.CheckConstraint(
+                name="membership_ends_after_it_starts",
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} — {self.get_role_display()} in {self.household}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.end_date is None or self.end_date >= dt.date.today()
+
+
+class Relationship(models.Model):
+    """What one agency records about how two of its records are related.
+
+    Read as: ``record`` is the ``kind`` of ``related_record`` (a parent of, a
+    partner of). Stored between records, not people, so it is one agency's
+    statement and follows the records when linkage merges or unmerges people.
+    """
+
+    class Kind(models.TextChoices):
+        PARENT = "parent", "Parent"
+        CHILD = "child", "Child"
+        SIBLING = "sibling", "Sibling"
+        HALF_SIBLING = "half_sibling", "Half-sibling"
+        STEP_SIBLING = "step_sibling", "Step-sibling"
+        PARTNER = "partner", "Partner"
+        CARER = "carer", "Carer"
+        HOUSEHOLD_MEMBER = "household_member", "Household member"
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    record = models.ForeignKey(AgencyRecord, on_delete=models.CASCADE, related_name="+")
+    related_record = models.ForeignKey(AgencyRecord, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record", "related_record", "kind"], name="relationship_stated_once"
+            ),
+            models.CheckConstraint(
+                name="relationship_not_to_itself", condition=~Q(record=models.F("related_record"))
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record} is {self.get_kind_display().lower()} of {self.related_record}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.end_date is None or self.end_date >= dt.date.today()

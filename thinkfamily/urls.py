@@ -1,0 +1,8 @@
+"""Top-level URLs: each app owns its own under a namespace."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("thinkfamily.accounts.urls")),
+    path("", include("thinkfamily.people.urls")),
+]
