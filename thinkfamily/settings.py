@@ -111,7 +111,10 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # build/static with the asset path pointed at STATIC_URL (see the Makefile).
 STATICFILES_DIRS = [
     path
-    for path in (BASE_DIR / "build" / "static", BASE_DIR / "node_modules" / "govuk-frontend" / "dist")
+    for path in (
+        BASE_DIR / "build" / "static",
+        BASE_DIR / "node_modules" / "govuk-frontend" / "dist",
+    )
     if path.exists()
 ]
 WHITENOISE_USE_FINDERS = True

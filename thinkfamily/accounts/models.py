@@ -59,9 +59,7 @@ class User(AbstractUser):
         SYSTEM_ADMINISTRATOR = "sysadmin", "System administrator"
 
     #: Roles that work with whole families across agencies and so may see every person.
-    FAMILY_WIDE_ROLES = frozenset(
-        {Role.CSC_WORKER, Role.CSC_MANAGER, Role.PARTNERSHIP_MANAGER}
-    )
+    FAMILY_WIDE_ROLES = frozenset({Role.CSC_WORKER, Role.CSC_MANAGER, Role.PARTNERSHIP_MANAGER})
 
     agency = models.ForeignKey(
         Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"

@@ -3,8 +3,29 @@
 from django.db import models
 from django.db.models import Q
 
-from thinkfamily.accounts.models import Agency
+from thinkfamily.accounts.models import Agency, User
 from thinkfamily.people.models import AgencyRecord, Person
+
+
+class EventQuerySet(models.QuerySet["Event"]):
+    def visible_to(self, user: User) -> "EventQuerySet":
+        """Events this user may read.
+
+        Family-wide roles read every family's chronology; anyone else reads the
+        events of people their agency itself knows. Knowing only that a sibling
+        exists (through a household) does not open another agency's events.
+        Restricted events are read only by the recording agency and by
+        children's social care managers.
+        """
+        if not user.is_authenticated or user.agency_id is None:
+            return self.none()
+        events = self
+        if not user.sees_whole_families:
+            known = AgencyRecord.objects.filter(agency_id=user.agency_id).values("person_id")
+            events = events.filter(person_id__in=known)
+        if user.role != User.Role.CSC_MANAGER:
+            events = events.filter(Q(restricted=False) | Q(agency_id=user.agency_id))
+        return events
 
 
 class Event(models.Model):
@@ -61,6 +82,8 @@ class Event(models.Model):
     content_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

@@ -71,7 +71,9 @@ class Person(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["nhs_number"], condition=Q(nhs_number__isnull=False), name="person_nhs_unique"
+                fields=["nhs_number"],
+                condition=Q(nhs_number__isnull=False),
+                name="person_nhs_unique",
             ),
             models.UniqueConstraint(
                 fields=["upn"], condition=Q(upn__isnull=False), name="person_upn_unique"
@@ -134,7 +136,9 @@ class AgencyRecord(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["agency", "record_id"], name="record_unique_per_agency"),
+            models.UniqueConstraint(
+                fields=["agency", "record_id"], name="record_unique_per_agency"
+            ),
         ]
         indexes = [
             models.Index(fields=["nhs_number"]),

@@ -5,37 +5,115 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('people', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("people", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(blank=True, help_text="The agency's own event id.", max_length=100, null=True)),
-                ('event_type', models.CharField(choices=[('contact', 'Contact'), ('concern', 'Concern'), ('referral', 'Referral'), ('visit', 'Visit'), ('appointment', 'Appointment'), ('missed_appointment', 'Missed appointment'), ('attendance', 'Attendance'), ('incident', 'Incident'), ('assessment', 'Assessment'), ('note', 'Note')], max_length=20)),
-                ('occurred_at', models.DateTimeField()),
-                ('seen_in_person', models.BooleanField(default=False)),
-                ('category', models.CharField(blank=True, choices=[('neglect', 'Neglect'), ('physical', 'Physical abuse'), ('emotional', 'Emotional abuse'), ('sexual', 'Sexual abuse'), ('domestic_abuse', 'Domestic abuse'), ('exploitation', 'Exploitation'), ('other', 'Other')], max_length=20)),
-                ('summary', models.TextField(blank=True)),
-                ('restricted', models.BooleanField(default=False)),
-                ('content_hash', models.CharField(blank=True, max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='accounts.agency')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='people.person')),
-                ('record', models.ForeignKey(blank=True, help_text='The agency record the event was filed against, when it came from an extract.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='events', to='people.agencyrecord')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "external_id",
+                    models.CharField(
+                        blank=True,
+                        help_text="The agency's own event id.",
+                        max_length=100,
+                        null=True,
+                    ),
+                ),
+                (
+                    "event_type",
+                    models.CharField(
+                        choices=[
+                            ("contact", "Contact"),
+                            ("concern", "Concern"),
+                            ("referral", "Referral"),
+                            ("visit", "Visit"),
+                            ("appointment", "Appointment"),
+                            ("missed_appointment", "Missed appointment"),
+                            ("attendance", "Attendance"),
+                            ("incident", "Incident"),
+                            ("assessment", "Assessment"),
+                            ("note", "Note"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField()),
+                ("seen_in_person", models.BooleanField(default=False)),
+                (
+                    "category",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("neglect", "Neglect"),
+                            ("physical", "Physical abuse"),
+                            ("emotional", "Emotional abuse"),
+                            ("sexual", "Sexual abuse"),
+                            ("domestic_abuse", "Domestic abuse"),
+                            ("exploitation", "Exploitation"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("summary", models.TextField(blank=True)),
+                ("restricted", models.BooleanField(default=False)),
+                ("content_hash", models.CharField(blank=True, max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="accounts.agency",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "record",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The agency record the event was filed against, when it came from an extract.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="people.agencyrecord",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-occurred_at', '-id'],
-                'indexes': [models.Index(fields=['person', 'occurred_at'], name='events_even_person__38a980_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('external_id__isnull', False)), fields=('agency', 'external_id'), name='event_unique_per_agency')],
+                "ordering": ["-occurred_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["person", "occurred_at"], name="events_even_person__38a980_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("external_id__isnull", False)),
+                        fields=("agency", "external_id"),
+                        name="event_unique_per_agency",
+                    )
+                ],
             },
         ),
     ]

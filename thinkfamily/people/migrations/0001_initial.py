@@ -5,134 +5,340 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('extracts', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("extracts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Household',
+            name="Household",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=200, unique=True)),
-                ('address', models.CharField(blank=True, max_length=300)),
-                ('postcode', models.CharField(blank=True, max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=200, unique=True)),
+                ("address", models.CharField(blank=True, max_length=300)),
+                ("postcode", models.CharField(blank=True, max_length=10)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='AgencyRecord',
+            name="AgencyRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('record_id', models.CharField(max_length=100)),
-                ('given_name', models.CharField(max_length=100)),
-                ('family_name', models.CharField(max_length=100)),
-                ('other_names', models.CharField(blank=True, max_length=300)),
-                ('date_of_birth', models.DateField(blank=True, null=True)),
-                ('unborn', models.BooleanField(default=False)),
-                ('sex', models.CharField(blank=True, choices=[('F', 'Female'), ('M', 'Male'), ('U', 'Unknown')], max_length=1)),
-                ('nhs_number', models.CharField(blank=True, max_length=10)),
-                ('upn', models.CharField(blank=True, max_length=13)),
-                ('address', models.CharField(blank=True, max_length=300)),
-                ('postcode', models.CharField(blank=True, help_text='Normalised: AB1 2CD.', max_length=10)),
-                ('household_ref', models.CharField(blank=True, max_length=100)),
-                ('content_hash', models.CharField(help_text='Hash of the recorded values, to tell a changed row cheaply.', max_length=64)),
-                ('first_imported_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField()),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='records', to='accounts.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("record_id", models.CharField(max_length=100)),
+                ("given_name", models.CharField(max_length=100)),
+                ("family_name", models.CharField(max_length=100)),
+                ("other_names", models.CharField(blank=True, max_length=300)),
+                ("date_of_birth", models.DateField(blank=True, null=True)),
+                ("unborn", models.BooleanField(default=False)),
+                (
+                    "sex",
+                    models.CharField(
+                        blank=True,
+                        choices=[("F", "Female"), ("M", "Male"), ("U", "Unknown")],
+                        max_length=1,
+                    ),
+                ),
+                ("nhs_number", models.CharField(blank=True, max_length=10)),
+                ("upn", models.CharField(blank=True, max_length=13)),
+                ("address", models.CharField(blank=True, max_length=300)),
+                (
+                    "postcode",
+                    models.CharField(blank=True, help_text="Normalised: AB1 2CD.", max_length=10),
+                ),
+                ("household_ref", models.CharField(blank=True, max_length=100)),
+                (
+                    "content_hash",
+                    models.CharField(
+                        help_text="Hash of the recorded values, to tell a changed row cheaply.",
+                        max_length=64,
+                    ),
+                ),
+                ("first_imported_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField()),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="records",
+                        to="accounts.agency",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AgencyRecordVersion',
+            name="AgencyRecordVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('values', models.JSONField()),
-                ('superseded_at', models.DateTimeField()),
-                ('record', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='people.agencyrecord')),
-                ('superseded_by_import', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='extracts.importrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("values", models.JSONField()),
+                ("superseded_at", models.DateTimeField()),
+                (
+                    "record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="people.agencyrecord",
+                    ),
+                ),
+                (
+                    "superseded_by_import",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="extracts.importrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-superseded_at', '-id'],
+                "ordering": ["-superseded_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('given_name', models.CharField(max_length=100)),
-                ('family_name', models.CharField(max_length=100)),
-                ('date_of_birth', models.DateField(blank=True, null=True)),
-                ('unborn', models.BooleanField(default=False, help_text='An unborn child; the date of birth is the expected date.')),
-                ('sex', models.CharField(blank=True, choices=[('F', 'Female'), ('M', 'Male'), ('U', 'Unknown')], max_length=1)),
-                ('nhs_number', models.CharField(blank=True, max_length=10, null=True)),
-                ('upn', models.CharField(blank=True, max_length=13, null=True, verbose_name='unique pupil number')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("given_name", models.CharField(max_length=100)),
+                ("family_name", models.CharField(max_length=100)),
+                ("date_of_birth", models.DateField(blank=True, null=True)),
+                (
+                    "unborn",
+                    models.BooleanField(
+                        default=False,
+                        help_text="An unborn child; the date of birth is the expected date.",
+                    ),
+                ),
+                (
+                    "sex",
+                    models.CharField(
+                        blank=True,
+                        choices=[("F", "Female"), ("M", "Male"), ("U", "Unknown")],
+                        max_length=1,
+                    ),
+                ),
+                ("nhs_number", models.CharField(blank=True, max_length=10, null=True)),
+                (
+                    "upn",
+                    models.CharField(
+                        blank=True, max_length=13, null=True, verbose_name="unique pupil number"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['family_name', 'given_name'], name='people_pers_family__1e8bce_idx'), models.Index(fields=['date_of_birth'], name='people_pers_date_of_c1209b_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('nhs_number__isnull', False)), fields=('nhs_number',), name='person_nhs_unique'), models.UniqueConstraint(condition=models.Q(('upn__isnull', False)), fields=('upn',), name='person_upn_unique')],
+                "indexes": [
+                    models.Index(
+                        fields=["family_name", "given_name"], name="people_pers_family__1e8bce_idx"
+                    ),
+                    models.Index(fields=["date_of_birth"], name="people_pers_date_of_c1209b_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("nhs_number__isnull", False)),
+                        fields=("nhs_number",),
+                        name="person_nhs_unique",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("upn__isnull", False)),
+                        fields=("upn",),
+                        name="person_upn_unique",
+                    ),
+                ],
             },
         ),
         migrations.AddField(
-            model_name='agencyrecord',
-            name='person',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='records', to='people.person'),
+            model_name="agencyrecord",
+            name="person",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="records",
+                to="people.person",
+            ),
         ),
         migrations.CreateModel(
-            name='Relationship',
+            name="Relationship",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('parent', 'Parent'), ('child', 'Child'), ('sibling', 'Sibling'), ('half_sibling', 'Half-sibling'), ('step_sibling', 'Step-sibling'), ('partner', 'Partner'), ('carer', 'Carer'), ('household_member', 'Household member')], max_length=20)),
-                ('start_date', models.DateField(blank=True, null=True)),
-                ('end_date', models.DateField(blank=True, null=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.agency')),
-                ('record', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.agencyrecord')),
-                ('related_record', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.agencyrecord')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("parent", "Parent"),
+                            ("child", "Child"),
+                            ("sibling", "Sibling"),
+                            ("half_sibling", "Half-sibling"),
+                            ("step_sibling", "Step-sibling"),
+                            ("partner", "Partner"),
+                            ("carer", "Carer"),
+                            ("household_member", "Household member"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("start_date", models.DateField(blank=True, null=True)),
+                ("end_date", models.DateField(blank=True, null=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.agency",
+                    ),
+                ),
+                (
+                    "record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="people.agencyrecord",
+                    ),
+                ),
+                (
+                    "related_record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="people.agencyrecord",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='HouseholdMembership',
+            name="HouseholdMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('child', 'Child'), ('parent', 'Parent'), ('carer', 'Carer'), ('partner', 'Partner'), ('other_adult', 'Other adult')], max_length=20)),
-                ('start_date', models.DateField(blank=True, null=True)),
-                ('end_date', models.DateField(blank=True, null=True)),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='people.household')),
-                ('reported_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.agency')),
-                ('source_record', models.ForeignKey(blank=True, help_text='The agency record this membership was derived from, if any.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='people.agencyrecord')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("child", "Child"),
+                            ("parent", "Parent"),
+                            ("carer", "Carer"),
+                            ("partner", "Partner"),
+                            ("other_adult", "Other adult"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("start_date", models.DateField(blank=True, null=True)),
+                ("end_date", models.DateField(blank=True, null=True)),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="people.household",
+                    ),
+                ),
+                (
+                    "reported_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.agency",
+                    ),
+                ),
+                (
+                    "source_record",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The agency record this membership was derived from, if any.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="people.agencyrecord",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('household', 'source_record'), name='membership_once_per_record'), models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('start_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='membership_ends_after_it_starts')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("household", "source_record"), name="membership_once_per_record"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("end_date__isnull", True),
+                            ("start_date__isnull", True),
+                            ("end_date__gte", models.F("start_date")),
+                            _connector="OR",
+                        ),
+                        name="membership_ends_after_it_starts",
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='agencyrecord',
-            index=models.Index(fields=['nhs_number'], name='people_agen_nhs_num_ad23ad_idx'),
+            model_name="agencyrecord",
+            index=models.Index(fields=["nhs_number"], name="people_agen_nhs_num_ad23ad_idx"),
         ),
         migrations.AddIndex(
-            model_name='agencyrecord',
-            index=models.Index(fields=['upn'], name='people_agen_upn_fbcbcc_idx'),
+            model_name="agencyrecord",
+            index=models.Index(fields=["upn"], name="people_agen_upn_fbcbcc_idx"),
         ),
         migrations.AddIndex(
-            model_name='agencyrecord',
-            index=models.Index(fields=['postcode'], name='people_agen_postcod_f9ae02_idx'),
+            model_name="agencyrecord",
+            index=models.Index(fields=["postcode"], name="people_agen_postcod_f9ae02_idx"),
         ),
         migrations.AddConstraint(
-            model_name='agencyrecord',
-            constraint=models.UniqueConstraint(fields=('agency', 'record_id'), name='record_unique_per_agency'),
+            model_name="agencyrecord",
+            constraint=models.UniqueConstraint(
+                fields=("agency", "record_id"), name="record_unique_per_agency"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='relationship',
-            constraint=models.UniqueConstraint(fields=('record', 'related_record', 'kind'), name='relationship_stated_once'),
+            model_name="relationship",
+            constraint=models.UniqueConstraint(
+                fields=("record", "related_record", "kind"), name="relationship_stated_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='relationship',
-            constraint=models.CheckConstraint(condition=models.Q(('record', models.F('related_record')), _negated=True), name='relationship_not_to_itself'),
+            model_name="relationship",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("record", models.F("related_record")), _negated=True),
+                name="relationship_not_to_itself",
+            ),
         ),
     ]

@@ -1,0 +1,180 @@
+"""GOV.UK Design System components as Django template tags.
+
+Templates ask for a component by name and never copy its markup; the markup
+lives once, in ``core/templates/core/components/``, following GOV.UK Frontend
+6. Components whose body is other markup (a table's rows, a summary list's
+value) are block tags::
+
+    {% load govuk %}
+    {% govuk_table "Agency" "Record id" caption="Agency records" %}
+      <tr class="govuk-table__row">…</tr>
+    {% endgovuk_table %}
+
+    {% govuk_summary_list %}
+      {% govuk_summary_row "NHS number" %}{{ person.nhs_number }}{% endgovuk_summary_row %}
+    {% endgovuk_summary_list %}
+
+The filters format values the way GOV.UK content does ("3 April 2019").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms, template
+from django.template.defaultfilters import date as format_date
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import SafeString
+
+register = template.Library()
+
+#: How GOV.UK writes a date: "3 April 2019", no leading zero, no ordinal.
+GOVUK_DATE_FORMAT = "j F Y"
+
+
+@register.filter(expects_localtime=True)
+def govuk_date(value: dt.date | dt.datetime | None, missing: str = "Not known") -> str:
+    """A date or a moment as GOV.UK writes dates ("3 April 2019"); ``missing`` when empty."""
+    if not value:
+        return missing
+    return format_date(value, GOVUK_DATE_FORMAT)
+
+
+@register.filter
+def age_today(person: Any) -> int | None:
+    """Whole years of age today, from the object's own ``age_on`` rule (None when unknown)."""
+    return person.age_on(timezone.localdate())
+
+
+@register.filter
+def yes_no(value: object) -> str:
+    return "Yes" if value else "No"
+
+
+@register.inclusion_tag("core/components/tag.html")
+def govuk_tag(text: str, colour: str = "", classes: str = "") -> dict[str, str]:
+    """A tag (``govuk-tag``); ``colour`` is a GOV.UK tag colour such as "grey" or "red"."""
+    modifier = f"govuk-tag--{colour}" if colour else ""
+    return {"text": text, "classes": " ".join(part for part in (modifier, classes) if part)}
+
+
+@register.inclusion_tag("core/components/button.html")
+def govuk_button(text: str, classes: str = "", name: str = "", value: str = "") -> dict[str, str]:
+    """A submit button (``govuk-button``); "govuk-button--secondary" in ``classes`` for less weight."""
+    return {"text": text, "classes": classes, "name": name, "value": value}
+
+
+@register.simple_block_tag
+def govuk_summary_list(content: SafeString, classes: str = "") -> SafeString:
+    """A summary list (``govuk-summary-list``) around ``govuk_summary_row`` tags."""
+    return render_to_string(
+        "core/components/summary_list.html", {"content": content, "classes": classes}
+    )
+
+
+@register.simple_block_tag
+def govuk_summary_row(content: SafeString, key: str) -> SafeString:
+    """One row of a summary list: ``key``, and the block's content as the value."""
+    return render_to_string("core/components/summary_row.html", {"key": key, "value": content})
+
+
+@register.simple_block_tag
+def govuk_table(
+    content: SafeString, *head: str, caption: str = "", caption_size: str = "m", classes: str = ""
+) -> SafeString:
+    """A table (``govuk-table``) with the given column headings; the block holds its rows."""
+    return render_to_string(
+        "core/components/table.html",
+        {
+            "head": head,
+            "rows": content,
+            "caption": caption,
+            "caption_size": caption_size,
+            "classes": classes,
+        },
+    )
+
+
+@register.inclusion_tag("core/components/input.html")
+def govuk_input(
+    name: str,
+    label: str,
+    *,
+    value: object = "",
+    input_id: str = "",
+    hint: str = "",
+    error: str = "",
+    input_type: str = "text",
+    autocomplete: str = "",
+    spellcheck: bool | None = None,
+    label_is_page_heading: bool = False,
+    classes: str = "",
+) -> dict[str, object]:
+    """A text input (``govuk-input``) with its label, hint and error message.
+
+    With ``label_is_page_heading`` the label is the page's ``h1``, as GOV.UK
+    asks for a page whose only question is this input.
+    """
+    input_id = input_id or name
+    return {
+        "name": name,
+        "id": input_id,
+        "label": label,
+        "value": "" if value is None else value,
+        "hint": hint,
+        "error": error,
+        "type": input_type,
+        "autocomplete": autocomplete,
+        "spellcheck": spellcheck,
+        "label_is_page_heading": label_is_page_heading,
+        "classes": classes,
+        "described_by": " ".join(
+            part
+            for part, present in ((f"{input_id}-hint", hint), (f"{input_id}-error", error))
+            if present
+        ),
+    }
+
+
+@register.inclusion_tag("core/components/input.html")
+def govuk_field(
+    field: forms.BoundField,
+    *,
+    input_type: str = "text",
+    autocomplete: str = "",
+    spellcheck: bool | None = None,
+    classes: str = "",
+) -> dict[str, object]:
+    """A form field as a GOV.UK text input, with the field's label, help text and first error."""
+    keep_value = input_type != "password"
+    return govuk_input(
+        field.html_name,
+        str(field.label),
+        value=field.value() if keep_value else "",
+        input_id=field.id_for_label,
+        hint=str(field.help_text),
+        error=field.errors[0] if field.errors else "",
+        input_type=input_type,
+        autocomplete=autocomplete,
+        spellcheck=spellcheck,
+        classes=classes,
+    )
+
+
+@register.inclusion_tag("core/components/error_summary.html")
+def govuk_error_summary(form: forms.BaseForm) -> dict[str, object]:
+    """The error summary (``govuk-error-summary``) for a form, each error linking to its field.
+
+    Errors that belong to no one field link to the form's first field, where
+    the user would start to put things right.
+    """
+    if not form.errors:
+        return {"errors": []}
+    fields = list(form)
+    first_field_id = fields[0].id_for_label if fields else ""
+    errors = [(f"#{first_field_id}", message) for message in form.non_field_errors()]
+    for field in fields:
+        errors.extend((f"#{field.id_for_label}", message) for message in field.errors)
+    return {"errors": errors}

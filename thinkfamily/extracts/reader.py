@@ -1,0 +1,396 @@
+"""Reading and validating an agency extract, before anything touches the database.
+
+An extract is a folder of UTF-8 CSV files (``records.csv``, and optionally
+``relationships.csv`` and ``events.csv``) in the format of
+``shared/contracts/agency-extract.md``. This module turns each file into
+typed rows and a list of ``RowError``\\ s naming the file, line, column and
+reason for every problem it finds. It checks everything that can be checked
+from the extract alone; whether a related record exists *in the database* is
+checked by the importer, which knows what is stored.
+
+Nothing here imports Django, so the same validation can run anywhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from thinkfamily.people.identifiers import (
+    IdentifierError,
+    normalise_nhs_number,
+    normalise_postcode,
+    normalise_upn,
+)
+
+AGENCY_TYPES = frozenset(
+    {
+        "school",
+        "early_years",
+        "gp",
+        "health_visiting",
+        "midwifery",
+        "hospital",
+        "police",
+        "csc",
+        "housing",
+        "probation",
+        "cafcass",
+        "youth_justice",
+        "other",
+    }
+)
+RELATIONSHIP_KINDS = frozenset(
+    {
+        "parent",
+        "child",
+        "sibling",
+        "half_sibling",
+        "step_sibling",
+        "partner",
+        "carer",
+        "household_member",
+    }
+)
+EVENT_TYPES = frozenset(
+    {
+        "contact",
+        "concern",
+        "referral",
+        "visit",
+        "appointment",
+        "missed_appointment",
+        "attendance",
+        "incident",
+        "assessment",
+        "note",
+    }
+)
+CONCERN_CATEGORIES = frozenset(
+    {"neglect", "physical", "emotional", "sexual", "domestic_abuse", "exploitation", "other"}
+)
+
+RECORDS_FILE = "records.csv"
+RELATIONSHIPS_FILE = "relationships.csv"
+EVENTS_FILE = "events.csv"
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem with an extract: where it is (file, line, column) and what is wrong."""
+
+    file: str
+    line: int
+    column: str
+    reason: str
+    raw: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.file}, line {self.line}"
+        if self.column:
+            where += f", column {self.column}"
+        return f"{where}: {self.reason}"
+
+
+class RowInvalid(Exception):
+    """Raised by a column parser; the reader turns it into a RowError for that column."""
+
+
+# --- Column parsers: each takes the raw text (never empty) and returns a value or raises. ---
+
+
+def _parse_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise RowInvalid(f"{text!r} is not a date (expected YYYY-MM-DD)") from None
+
+
+def _parse_datetime(text: str) -> dt.datetime:
+    """A date or an ISO 8601 date-time; a date alone means the start of that day."""
+    try:
+        if len(text) == 10:
+            return dt.datetime.combine(dt.date.fromisoformat(text), dt.time())
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise RowInvalid(
+            f"{text!r} is not a date or date-time (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)"
+        ) from None
+
+
+def _parse_yes(text: str) -> bool:
+    lowered = text.lower()
+    if lowered == "yes":
+        return True
+    if lowered == "no":
+        return False
+    raise RowInvalid(f"{text!r} must be yes, no or empty")
+
+
+def _one_of(allowed: frozenset[str], what: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if text not in allowed:
+            raise RowInvalid(
+                f"{text!r} is not a known {what} (one of {', '.join(sorted(allowed))})"
+            )
+        return text
+
+    return parse
+
+
+def _identifier(normalise: Callable[[str], str]) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        try:
+            return normalise(text)
+        except IdentifierError as error:
+            raise RowInvalid(f"{text!r} is not valid: {error}") from None
+
+    return parse
+
+
+def _postcode(text: str) -> str:
+    try:
+        return normalise_postcode(text)
+    except ValueError:
+        raise RowInvalid(f"{text!r} is not a UK postcode") from None
+
+
+def _text(limit: int) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if len(text) > limit:
+            raise RowInvalid(f"is {len(text)} characters long; at most {limit} are allowed")
+        return text
+
+    return parse
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the contract: its name, whether it must have a value, and its parser."""
+
+    name: str
+    required: bool
+    parse: Callable[[str], Any]
+    default: Any = ""
+
+
+def _columns(*columns: Column) -> dict[str, Column]:
+    return {column.name: column for column in columns}
+
+
+RECORD_COLUMNS = _columns(
+    Column("agency_code", True, _text(40)),
+    Column("agency_type", True, _one_of(AGENCY_TYPES, "agency type")),
+    Column("record_id", True, _text(100)),
+    Column("given_name", True, _text(100)),
+    Column("family_name", True, _text(100)),
+    Column("other_names", False, _text(300)),
+    Column("date_of_birth", False, _parse_date, None),
+    Column("unborn", False, _parse_yes, False),
+    Column("sex", False, _one_of(frozenset({"F", "M", "U"}), "sex")),
+    Column("nhs_number", False, _identifier(normalise_nhs_number)),
+    Column("upn", False, _identifier(normalise_upn)),
+    Column("address", False, _text(300)),
+    Column("postcode", False, _postcode),
+    Column("household_ref", False, _text(100)),
+)
+RELATIONSHIP_COLUMNS = _columns(
+    Column("agency_code", True, _text(40)),
+    Column("record_id", True, _text(100)),
+    Column("related_record_id", True, _text(100)),
+    Column("relationship", True, _one_of(RELATIONSHIP_KINDS, "relationship")),
+    Column("start_date", False, _parse_date, None),
+    Column("end_date", False, _parse_date, None),
+)
+EVENT_COLUMNS = _columns(
+    Column("agency_code", True, _text(40)),
+    Column("record_id", True, _text(100)),
+    Column("event_id", True, _text(100)),
+    Column("event_type", True, _one_of(EVENT_TYPES, "event type")),
+    Column("occurred_at", True, _parse_datetime),
+    Column("seen_in_person", False, _parse_yes, False),
+    Column("category", False, _one_of(CONCERN_CATEGORIES, "concern category")),
+    Column("summary", False, _text(2000)),
+    Column("restricted", False, _parse_yes, False),
+)
+
+
+@dataclass
+class ParsedRow:
+    """A row that passed every check: its line number, parsed values and the raw text."""
+
+    line: int
+    values: dict[str, Any]
+    raw: str
+
+    def content_hash(self) -> str:
+        """A hash of the parsed values, so an unchanged row is recognised without comparing."""
+        canonical = "\x1f".join(f"{key}={self.values[key]}" for key in sorted(self.values))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass
+class ParsedFile:
+    """The good rows of one file and the errors of its bad rows."""
+
+    name: str
+    rows: list[ParsedRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    #: The file itself is unreadable (bad header, not UTF-8, broken quoting): its rows
+    #: cannot all be told apart, so nothing of the extract may be written, rejects or not.
+    unreadable: bool = False
+
+
+def _raw_line(cells: list[str]) -> str:
+    return ",".join(f'"{cell}"' if "," in cell or '"' in cell else cell for cell in cells)
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, list[str] | None, str]]:
+    """Yield (line number, cells, problem) for each row; cells is None when unreadable."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, strict=True)
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except UnicodeDecodeError as error:
+                yield reader.line_num + 1, None, f"is not UTF-8 text ({error.reason})"
+                return
+            except csv.Error as error:
+                yield reader.line_num, None, f"is not valid CSV ({error})"
+                return
+            yield reader.line_num, cells, ""
+
+
+def read_file(
+    path: Path,
+    columns: dict[str, Column],
+    *,
+    check_row: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ParsedFile:
+    """Parse and validate one CSV file of an extract against its columns.
+
+    Every problem becomes a RowError; a row with any problem is left out of
+    ``rows``. ``check_row`` may add rules that involve several columns of one
+    row, returning (column, reason) pairs. ``progress`` is called with the
+    number of rows read since it was last called.
+    """
+    parsed = ParsedFile(name=path.name)
+    rows = _csv_rows(path)
+    first = next(rows, None)
+    if first is None:
+        parsed.errors.append(
+            RowError(path.name, 1, "", "the file is empty: a header row is needed")
+        )
+        parsed.unreadable = True
+        return parsed
+    _, header, problem = first
+    if header is None:
+        parsed.errors.append(RowError(path.name, 1, "", f"the header row {problem}"))
+        parsed.unreadable = True
+        return parsed
+    header = [name.strip() for name in header]
+    unknown = [name for name in header if name not in columns]
+    missing = [name for name, column in columns.items() if column.required and name not in header]
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            parsed.errors.append(RowError(path.name, 1, name, "the column appears twice"))
+        seen.add(name)
+    for name in unknown:
+        parsed.errors.append(
+            RowError(path.name, 1, name, "unknown column (check its spelling against the contract)")
+        )
+    for name in missing:
+        parsed.errors.append(RowError(path.name, 1, name, "required column is missing"))
+    if parsed.errors:
+        parsed.unreadable = True
+        return parsed
+
+    positions = [(index, columns[name]) for index, name in enumerate(header)]
+    absent = [column for column in columns.values() if column.name not in header]
+    pending = 0
+    for line, cells, problem in rows:
+        pending += 1
+        if pending == 1000 and progress:
+            progress(pending)
+            pending = 0
+        if cells is None:
+            parsed.errors.append(RowError(path.name, line, "", f"the row {problem}"))
+            parsed.unreadable = True
+            break
+        if not cells:
+            continue  # a blank line carries nothing
+        raw = _raw_line(cells)
+        if len(cells) != len(header):
+            parsed.errors.append(
+                RowError(
+                    path.name,
+                    line,
+                    "",
+                    f"the row has {len(cells)} fields but the header has {len(header)}",
+                    raw,
+                )
+            )
+            continue
+        values: dict[str, Any] = {}
+        row_errors: list[RowError] = []
+        for index, column in positions:
+            text = cells[index].strip()
+            if not text:
+                if column.required:
+                    row_errors.append(RowError(path.name, line, column.name, "is required", raw))
+                values[column.name] = column.default
+                continue
+            try:
+                values[column.name] = column.parse(text)
+            except RowInvalid as error:
+                row_errors.append(RowError(path.name, line, column.name, str(error), raw))
+        for column in absent:
+            values[column.name] = column.default
+        if not row_errors and check_row:
+            row_errors = [
+                RowError(path.name, line, name, reason, raw) for name, reason in check_row(values)
+            ]
+        if row_errors:
+            parsed.errors.extend(row_errors)
+        else:
+            parsed.rows.append(ParsedRow(line=line, values=values, raw=raw))
+    if progress and pending:
+        progress(pending)
+    return parsed
+
+
+def check_record_row(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """Rules across the columns of one records.csv row."""
+    born = values["date_of_birth"]
+    if born and not values["unborn"] and born > dt.date.today():
+        return [("date_of_birth", f"{born} is in the future; an unborn child needs unborn=yes")]
+    return []
+
+
+def check_relationship_row(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """Rules across the columns of one relationships.csv row."""
+    problems = []
+    if values["record_id"] == values["related_record_id"]:
+        problems.append(("related_record_id", "a record cannot be related to itself"))
+    start, end = values["start_date"], values["end_date"]
+    if start and end and end < start:
+        problems.append(("end_date", f"{end} is before the start date {start}"))
+    return problems
+
+
+def count_lines(path: Path) -> int:
+    """How many lines a file has, read fast in binary, to size a progress bar."""
+    lines = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            lines += chunk.count(b"\n")
+    return lines

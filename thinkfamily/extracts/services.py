@@ -1,0 +1,497 @@
+"""Importing an agency extract: validate everything, then write everything or nothing.
+
+The order of work, each step in the one transaction:
+
+1. read and validate every file (``extracts.reader``), then the rules that
+   span rows and files: duplicate ids, one type per agency, relationships and
+   events that point at records which exist;
+2. with any bad row, write nothing (unless rejects were asked for: then the
+   good rows are written and each bad row goes to the rejects file);
+3. upsert agencies and records: an unchanged row is skipped, a changed row
+   keeps its previous values as a version;
+4. upsert relationships; link records into people; upsert events;
+5. rebuild households.
+
+Re-importing the same extract changes nothing. The import is recorded as an
+``ImportRun`` whether it was written, refused or failed.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from django.db import transaction
+from django.utils import timezone
+
+from thinkfamily.accounts.models import Agency, User
+from thinkfamily.audit.models import AuditEvent
+from thinkfamily.audit.services import audit_record
+from thinkfamily.core.bulk import bulk_insert, bulk_update, in_chunks, reserve_ids
+from thinkfamily.core.errors import ApplicationError
+from thinkfamily.events.models import Event
+from thinkfamily.extracts.models import ImportRun
+from thinkfamily.extracts.reader import (
+    EVENT_COLUMNS,
+    EVENTS_FILE,
+    RECORD_COLUMNS,
+    RECORDS_FILE,
+    RELATIONSHIP_COLUMNS,
+    RELATIONSHIPS_FILE,
+    ParsedFile,
+    ParsedRow,
+    RowError,
+    check_record_row,
+    check_relationship_row,
+    count_lines,
+    read_file,
+)
+from thinkfamily.matching.services import records_link_deterministically
+from thinkfamily.people.models import AgencyRecord, AgencyRecordVersion, Relationship
+from thinkfamily.people.services import households_rebuild
+
+#: Files an extract may carry besides its data: the answer key of a synthetic county.
+IGNORED_FILES = {"truth.csv"}
+RECORD_FIELDS = [
+    "given_name",
+    "family_name",
+    "other_names",
+    "date_of_birth",
+    "unborn",
+    "sex",
+    "nhs_number",
+    "upn",
+    "address",
+    "postcode",
+    "household_ref",
+]
+EVENT_FIELDS = ["event_type", "occurred_at", "seen_in_person", "category", "summary", "restricted"]
+
+
+class Progress(Protocol):
+    """Where an import reports how far it has got (a terminal bar, a task's status)."""
+
+    def stage(self, name: str, total: int | None = None) -> None: ...
+
+    def advance(self, count: int) -> None: ...
+
+
+class _Silent:
+    def stage(self, name: str, total: int | None = None) -> None:
+        pass
+
+    def advance(self, count: int) -> None:
+        pass
+
+
+@dataclass
+class ImportResult:
+    """How an import ended: the run, the bad rows, and what was written."""
+
+    run: ImportRun
+    errors: list[RowError] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def written(self) -> bool:
+        return self.run.status in {ImportRun.Status.SUCCEEDED, ImportRun.Status.PARTIAL}
+
+
+@dataclass
+class _Extract:
+    records: ParsedFile
+    relationships: ParsedFile
+    events: ParsedFile
+
+    @property
+    def files(self) -> list[ParsedFile]:
+        return [self.records, self.relationships, self.events]
+
+    @property
+    def errors(self) -> list[RowError]:
+        return [error for parsed in self.files for error in parsed.errors]
+
+    @property
+    def unreadable(self) -> bool:
+        return any(parsed.unreadable for parsed in self.files)
+
+
+def _read_extract(path: Path, progress: Progress) -> _Extract:
+    if not path.is_dir():
+        raise ApplicationError(f"{path} is not a folder: an extract is a folder of CSV files.")
+    if not (path / RECORDS_FILE).is_file():
+        raise ApplicationError(f"{path} has no {RECORDS_FILE}: every extract needs one.")
+    known = {RECORDS_FILE, RELATIONSHIPS_FILE, EVENTS_FILE} | IGNORED_FILES
+    unknown = sorted(p.name for p in path.glob("*.csv") if p.name not in known)
+
+    def read(name: str, columns: dict, check: Any = None) -> ParsedFile:
+        file_path = path / name
+        if not file_path.is_file():
+            return ParsedFile(name=name)
+        progress.stage(f"Reading {name}", max(count_lines(file_path) - 1, 0))
+        return read_file(file_path, columns, check_row=check, progress=progress.advance)
+
+    extract = _Extract(
+        records=read(RECORDS_FILE, RECORD_COLUMNS, check_record_row),
+        relationships=read(RELATIONSHIPS_FILE, RELATIONSHIP_COLUMNS, check_relationship_row),
+        events=read(EVENTS_FILE, EVENT_COLUMNS),
+    )
+    for name in unknown:
+        extract.records.errors.append(
+            RowError(name, 0, "", "unknown file: an extract holds only records.csv, "
+                     "relationships.csv and events.csv")
+        )  # fmt: skip
+        extract.records.unreadable = True
+    return extract
+
+
+def _reject(parsed: ParsedFile, bad: dict[int, list[tuple[str, str]]]) -> None:
+    """Move rows found bad by cross-row checks (line → [(column, reason)]) into errors."""
+    if not bad:
+        return
+    kept = []
+    for row in parsed.rows:
+        if row.line in bad:
+            parsed.errors.extend(
+                RowError(parsed.name, row.line, column, reason, row.raw)
+                for column, reason in bad[row.line]
+            )
+        else:
+            kept.append(row)
+    parsed.rows = kept
+
+
+def _check_duplicates(parsed: ParsedFile, key_columns: tuple[str, ...], what: str) -> None:
+    """Reject every row whose key appears more than once: which copy is right is unknowable."""
+    lines_of: dict[tuple, list[int]] = defaultdict(list)
+    for row in parsed.rows:
+        lines_of[tuple(row.values[c] for c in key_columns)].append(row.line)
+    bad: dict[int, list[tuple[str, str]]] = {}
+    for key, lines in lines_of.items():
+        if len(lines) > 1:
+            for line in lines:
+                others = ", ".join(str(other) for other in lines if other != line)
+                bad[line] = [(key_columns[-1], f"{what} {key[-1]!r} also appears on line {others}")]
+    _reject(parsed, bad)
+
+
+def _check_agency_types(parsed: ParsedFile) -> None:
+    """Each agency code has one type, in the file and as already stored."""
+    stored = dict(Agency.objects.values_list("code", "agency_type"))
+    first_type: dict[str, tuple[str, int]] = {}
+    bad: dict[int, list[tuple[str, str]]] = {}
+    for row in parsed.rows:
+        code, agency_type = row.values["agency_code"], row.values["agency_type"]
+        if code in stored and stored[code] != agency_type:
+            bad[row.line] = [
+                ("agency_type", f"{code} is already known as {stored[code]!r}, not {agency_type!r}")
+            ]
+            continue
+        expected, line = first_type.setdefault(code, (agency_type, row.line))
+        if expected != agency_type:
+            bad[row.line] = [
+                ("agency_type", f"{code} is {expected!r} on line {line}, not {agency_type!r}")
+            ]
+    _reject(parsed, bad)
+
+
+def _check_references(extract: _Extract) -> None:
+    """Relationships and events must name records that exist, in this extract or stored."""
+    good = {(r.values["agency_code"], r.values["record_id"]) for r in extract.records.rows}
+    codes = {
+        row.values["agency_code"]
+        for parsed in (extract.relationships, extract.events)
+        for row in parsed.rows
+    }
+    stored = set(
+        AgencyRecord.objects.filter(agency__code__in=codes).values_list("agency__code", "record_id")
+    )
+
+    def problem(code: str, record_id: str) -> str:
+        if (code, record_id) in good or (code, record_id) in stored:
+            return ""
+        if extract.records.errors:
+            return (
+                f"there is no good record {record_id!r} of agency {code} in this extract "
+                "or stored (see the errors in records.csv)"
+            )
+        return f"there is no record {record_id!r} of agency {code} in this extract or stored"
+
+    for parsed, columns in (
+        (extract.relationships, ("record_id", "related_record_id")),
+        (extract.events, ("record_id",)),
+    ):
+        bad: dict[int, list[tuple[str, str]]] = {}
+        for row in parsed.rows:
+            for column in columns:
+                if reason := problem(row.values["agency_code"], row.values[column]):
+                    bad.setdefault(row.line, []).append((column, reason))
+        _reject(parsed, bad)
+
+
+def _validate(extract: _Extract) -> None:
+    _check_duplicates(extract.records, ("agency_code", "record_id"), "record_id")
+    _check_agency_types(extract.records)
+    _check_duplicates(
+        extract.relationships,
+        ("agency_code", "record_id", "related_record_id", "relationship"),
+        "relationship",
+    )
+    _check_duplicates(extract.events, ("agency_code", "event_id"), "event_id")
+    _check_references(extract)
+
+
+def _agencies(extract: _Extract) -> dict[str, int]:
+    """The agency id for every code in the extract, creating agencies seen for the first time."""
+    types = {row.values["agency_code"]: row.values["agency_type"] for row in extract.records.rows}
+    known = dict(Agency.objects.values_list("code", "pk"))
+    for code, agency_type in sorted(types.items()):
+        if code not in known:
+            known[code] = Agency.objects.create(code=code, name=code, agency_type=agency_type).pk
+    return known
+
+
+def _version_values(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: value.isoformat() if isinstance(value, dt.date) else value
+        for key, value in values.items()
+    }
+
+
+def _write_records(
+    rows: list[ParsedRow], agency_ids: dict[str, int], run: ImportRun, progress: Progress
+) -> tuple[set[int], dict[str, int]]:
+    """Insert new records, update changed ones (keeping versions); return touched pks, counts."""
+    progress.stage("Writing records", len(rows))
+    stored: dict[tuple[int, str], tuple[int, str]] = {}
+    for agency_id in {agency_ids[row.values["agency_code"]] for row in rows}:
+        for pk, record_id, content_hash in AgencyRecord.objects.filter(
+            agency_id=agency_id
+        ).values_list("pk", "record_id", "content_hash"):
+            stored[(agency_id, record_id)] = (pk, content_hash)
+
+    now = timezone.now()
+    new: list[tuple] = []
+    changed: list[tuple] = []
+    for row in rows:
+        agency_id = agency_ids[row.values["agency_code"]]
+        content_hash = row.content_hash()
+        values = tuple(row.values[name] for name in RECORD_FIELDS)
+        existing = stored.get((agency_id, row.values["record_id"]))
+        if existing is None:
+            new.append((agency_id, row.values["record_id"], *values, content_hash, now, now))
+        elif existing[1] != content_hash:
+            changed.append((existing[0], *values, content_hash, now))
+
+    previous = []
+    changed_pks = [row[0] for row in changed]
+    for chunk in in_chunks(changed_pks):
+        for old in AgencyRecord.objects.filter(pk__in=chunk).values("pk", *RECORD_FIELDS):
+            previous.append((old.pop("pk"), _version_values(old), now, run.pk))
+    bulk_insert(
+        AgencyRecordVersion, ["record", "values", "superseded_at", "superseded_by_import"], previous
+    )
+    bulk_update(AgencyRecord, [*RECORD_FIELDS, "content_hash", "updated_at"], changed)
+    new_pks = reserve_ids(AgencyRecord, len(new))
+    bulk_insert(
+        AgencyRecord,
+        ["id", "agency", "record_id", *RECORD_FIELDS, "content_hash", "first_imported_at",
+         "updated_at"],
+        ((pk, *row) for pk, row in zip(new_pks, new, strict=True)),
+    )  # fmt: skip
+    progress.advance(len(rows))
+    counts = {
+        "records_created": len(new),
+        "records_updated": len(changed),
+        "records_unchanged": len(rows) - len(new) - len(changed),
+    }
+    return set(new_pks) | set(changed_pks), counts
+
+
+def _record_pks(agency_ids: Iterable[int]) -> dict[tuple[int, str], tuple[int, int | None]]:
+    """(agency id, record id) → (record pk, person pk) for the given agencies."""
+    return {
+        (agency_id, record_id): (pk, person_id)
+        for pk, agency_id, record_id, person_id in AgencyRecord.objects.filter(
+            agency_id__in=list(agency_ids)
+        ).values_list("pk", "agency_id", "record_id", "person_id")
+    }
+
+
+def _write_relationships(
+    rows: list[ParsedRow], agency_ids: dict[str, int], progress: Progress
+) -> dict[str, int]:
+    progress.stage("Writing relationships", len(rows))
+    record_pks = _record_pks({agency_ids[row.values["agency_code"]] for row in rows})
+    stored = {
+        (record, related, kind): (pk, started, ended)
+        for pk, record, related, kind, started, ended in Relationship.objects.filter(
+            agency_id__in={agency_ids[row.values["agency_code"]] for row in rows}
+        ).values_list("pk", "record_id", "related_record_id", "kind", "start_date", "end_date")
+    }
+    new, changed = [], []
+    for row in rows:
+        v = row.values
+        agency_id = agency_ids[v["agency_code"]]
+        record = record_pks[(agency_id, v["record_id"])][0]
+        related = record_pks[(agency_id, v["related_record_id"])][0]
+        existing = stored.get((record, related, v["relationship"]))
+        if existing is None:
+            new.append((agency_id, record, related, v["relationship"], v["start_date"],
+                        v["end_date"]))  # fmt: skip
+        elif existing[1:] != (v["start_date"], v["end_date"]):
+            changed.append((existing[0], v["start_date"], v["end_date"]))
+    bulk_insert(
+        Relationship,
+        ["agency", "record", "related_record", "kind", "start_date", "end_date"],
+        new,
+    )
+    bulk_update(Relationship, ["start_date", "end_date"], changed)
+    progress.advance(len(rows))
+    return {"relationships_created": len(new), "relationships_updated": len(changed)}
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """A date-time from an extract, in the partnership's time zone when it names none."""
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+def _write_events(
+    rows: list[ParsedRow], agency_ids: dict[str, int], progress: Progress
+) -> dict[str, int]:
+    progress.stage("Writing events", len(rows))
+    used_agencies = {agency_ids[row.values["agency_code"]] for row in rows}
+    record_pks = _record_pks(used_agencies)
+    stored = {
+        (agency_id, external_id): (pk, content_hash)
+        for pk, agency_id, external_id, content_hash in Event.objects.filter(
+            agency_id__in=used_agencies, external_id__isnull=False
+        ).values_list("pk", "agency_id", "external_id", "content_hash")
+    }
+    now = timezone.now()
+    new, changed = [], []
+    for row in rows:
+        v = row.values
+        agency_id = agency_ids[v["agency_code"]]
+        record, person = record_pks[(agency_id, v["record_id"])]
+        content_hash = row.content_hash()
+        values = (
+            v["event_type"],
+            _aware(v["occurred_at"]),
+            v["seen_in_person"],
+            v["category"],
+            v["summary"],
+            v["restricted"],
+        )
+        existing = stored.get((agency_id, v["event_id"]))
+        if existing is None:
+            new.append((agency_id, v["event_id"], record, person, *values, content_hash, now, now))
+        elif existing[1] != content_hash:
+            changed.append((existing[0], record, person, *values, content_hash, now))
+    bulk_insert(
+        Event,
+        ["agency", "external_id", "record", "person", *EVENT_FIELDS, "content_hash", "created_at",
+         "updated_at"],
+        new,
+    )  # fmt: skip
+    bulk_update(Event, ["record", "person", *EVENT_FIELDS, "content_hash", "updated_at"], changed)
+    progress.advance(len(rows))
+    return {"events_created": len(new), "events_updated": len(changed)}
+
+
+def write_rejects(errors: list[RowError], path: Path) -> None:
+    """Write each bad row with where it was and why, so it can be corrected and sent again."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["file", "line", "column", "reason", "row"])
+        for error in errors:
+            writer.writerow([error.file, error.line, error.column, error.reason, error.raw])
+
+
+def _finish(run: ImportRun, status: str, counts: dict[str, int]) -> None:
+    run.status = status
+    run.counts = counts
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "counts", "finished_at"])
+
+
+def _audit(run: ImportRun, counts: dict[str, int]) -> None:
+    audit_record(
+        actor=run.started_by,
+        actor_label="" if run.started_by else "system: import",
+        action=AuditEvent.Action.IMPORT,
+        object_type="import_run",
+        object_id=run.pk,
+        detail={"source": run.source, "status": run.status, **counts},
+    )
+
+
+def extract_import(
+    *,
+    path: Path,
+    rejects_path: Path | None = None,
+    started_by: User | None = None,
+    progress: Progress | None = None,
+    today: dt.date | None = None,
+) -> ImportResult:
+    """Import the agency extract in folder ``path``, whole or not at all.
+
+    With any bad row nothing is written and the result lists every error.
+    With ``rejects_path``, good rows are written and every bad row is listed
+    in that CSV file instead; an unreadable file (bad header, broken quoting,
+    not UTF-8) still refuses the whole extract, because its good rows cannot
+    be told from its bad ones. Raises ApplicationError when ``path`` is not
+    an extract at all.
+    """
+    progress = progress or _Silent()
+    run = ImportRun.objects.create(
+        source=str(path), started_at=timezone.now(), started_by=started_by
+    )
+    extract = _read_extract(path, progress)
+    if not extract.unreadable:
+        _validate(extract)
+    errors = extract.errors
+    if errors and (rejects_path is None or extract.unreadable):
+        _finish(run, ImportRun.Status.REFUSED, {"errors": len(errors)})
+        _audit(run, {"errors": len(errors)})
+        return ImportResult(run=run, errors=errors, counts=run.counts)
+
+    try:
+        with transaction.atomic():
+            agency_ids = _agencies(extract)
+            touched, counts = _write_records(extract.records.rows, agency_ids, run, progress)
+            counts |= _write_relationships(extract.relationships.rows, agency_ids, progress)
+            progress.stage("Linking records into people")
+            linked = records_link_deterministically(touched_record_pks=touched, actor=started_by)
+            counts |= {
+                "people_created": linked.people_created,
+                "people_updated": linked.people_updated,
+                "people_removed": linked.people_removed,
+                "records_relinked": linked.records_relinked,
+                "identifier_conflicts": len(linked.conflicts),
+            }
+            counts |= _write_events(extract.events.rows, agency_ids, progress)
+            progress.stage("Forming households")
+            households = households_rebuild(today=today)
+            counts |= {
+                "households": households.households,
+                "households_created": households.households_created,
+                "memberships_created": households.memberships_created,
+                "memberships_updated": households.memberships_updated,
+                "memberships_ended": households.memberships_ended,
+                "rejects": len(errors),
+            }
+            status = ImportRun.Status.PARTIAL if errors else ImportRun.Status.SUCCEEDED
+            _finish(run, status, counts)
+            _audit(run, counts)
+    except Exception:
+        _finish(run, ImportRun.Status.FAILED, {})
+        raise
+    if rejects_path is not None and errors:
+        write_rejects(errors, rejects_path)
+    return ImportResult(run=run, errors=errors, counts=counts)

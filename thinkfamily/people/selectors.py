@@ -1,0 +1,228 @@
+"""Reads of people and households, always on behalf of a viewer and always audited.
+
+Every function here takes the requesting user, answers only with what that
+user may see (``visible_to``), and leaves an audit entry saying who looked at
+what and why they were allowed to. A person the viewer may not see raises
+``Person.DoesNotExist`` exactly as a person who does not exist, so a view
+answers 404 in both cases and existence does not leak.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from thinkfamily.accounts.backends import access_reason, household_access_reason
+from thinkfamily.accounts.models import User
+from thinkfamily.audit.models import AuditEvent
+from thinkfamily.audit.services import audit_record
+from thinkfamily.events.models import Event
+from thinkfamily.people.identifiers import IdentifierError, normalise_nhs_number, normalise_upn
+from thinkfamily.people.models import AgencyRecord, Household, HouseholdMembership, Person
+
+SEARCH_RESULTS_LIMIT = 50
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d %m %Y")
+
+
+def _parse_date(text: str) -> dt.date | None:
+    for date_format in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, date_format).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _search_filter(query: str) -> Q:
+    """Turn what a practitioner typed into a filter: an identifier, a date of birth, or names.
+
+    Words that look like a date match the date of birth; an NHS number or UPN
+    matches exactly; every other word must match the start of a given or
+    family name (on the person or on any agency's record of them, so a
+    person recorded under a former surname is still found).
+    """
+    text = query.strip()
+    digits = re.sub(r"[\s-]", "", text)
+    if digits.isdigit() and len(digits) == 10:
+        try:
+            return Q(nhs_number=normalise_nhs_number(digits))
+        except IdentifierError:
+            pass
+    if len(digits) == 13 and digits[:1].isalpha():
+        try:
+            return Q(upn=normalise_upn(digits))
+        except IdentifierError:
+            pass
+    condition = Q()
+    words = text.split()
+    remaining: list[str] = []
+    index = 0
+    while index < len(words):
+        # A date may be typed with spaces ("3 4 2019"): try three words, then one.
+        three = " ".join(words[index : index + 3])
+        if (born := _parse_date(three)) is not None:
+            condition &= Q(date_of_birth=born)
+            index += 3
+        elif (born := _parse_date(words[index])) is not None:
+            condition &= Q(date_of_birth=born)
+            index += 1
+        else:
+            remaining.append(words[index])
+            index += 1
+    for word in remaining:
+        condition &= (
+            Q(given_name__istartswith=word)
+            | Q(family_name__istartswith=word)
+            | Q(records__given_name__istartswith=word)
+            | Q(records__family_name__istartswith=word)
+        )
+    return condition
+
+
+def person_search(*, query: str, viewer: User) -> list[Person]:
+    """People the viewer may see who match ``query`` (name words, a date of birth, an identifier).
+
+    Returns at most ``SEARCH_RESULTS_LIMIT`` people, ordered by family and
+    given name. An empty query finds nobody. The search is audited.
+    """
+    if not query.strip():
+        return []
+    matching_ids = Person.objects.filter(_search_filter(query)).values("id")
+    results = list(
+        Person.objects.visible_to(viewer)
+        .filter(id__in=matching_ids)
+        .order_by("family_name", "given_name", "date_of_birth", "id")[:SEARCH_RESULTS_LIMIT]
+    )
+    audit_record(
+        actor=viewer,
+        action=AuditEvent.Action.SEARCH,
+        reason="search within the viewer's access",
+        detail={"query": query, "results": len(results)},
+    )
+    return results
+
+
+@dataclass(frozen=True)
+class PersonDetail:
+    """What a person page shows: who they are, each agency's record, households, chronology."""
+
+    person: Person
+    records: list[AgencyRecord]
+    memberships: list[HouseholdMembership]
+    chronology: list[Event]
+    events_not_shown: int
+    access_reason: str
+
+    @property
+    def parallel_records(self) -> dict[str, list[AgencyRecord]]:
+        """Agencies holding more than one record of this person (a parallel system)."""
+        by_agency: dict[str, list[AgencyRecord]] = {}
+        for record in self.records:
+            by_agency.setdefault(record.agency.name, []).append(record)
+        return {agency: records for agency, records in by_agency.items() if len(records) > 1}
+
+
+def person_detail(*, person_id: int, viewer: User) -> PersonDetail:
+    """Everything the viewer may see about one person; raises Person.DoesNotExist otherwise."""
+    person = Person.objects.visible_to(viewer).get(pk=person_id)
+    reason = access_reason(viewer, person)
+    if reason is None:  # visible_to and access_reason disagree: refuse rather than leak
+        raise Person.DoesNotExist
+    records = list(person.records.select_related("agency").order_by("agency__name", "record_id"))
+    memberships = list(
+        person.memberships.select_related("household", "reported_by").order_by(
+            "household_id", "reported_by__name"
+        )
+    )
+    all_events = Event.objects.filter(person=person)
+    chronology = list(
+        all_events.visible_to(viewer).select_related("agency").order_by("-occurred_at", "-id")
+    )
+    audit_record(
+        actor=viewer,
+        action=AuditEvent.Action.VIEW_PERSON,
+        object_type="person",
+        object_id=person.pk,
+        reason=reason,
+    )
+    return PersonDetail(
+        person=person,
+        records=records,
+        memberships=memberships,
+        chronology=chronology,
+        events_not_shown=all_events.count() - len(chronology),
+        access_reason=reason,
+    )
+
+
+@dataclass(frozen=True)
+class HouseholdMember:
+    """One person in a household, with every agency's report of them living there."""
+
+    person: Person
+    roles: list[str]
+    reported_by: list[str]
+    age: int | None
+    viewer_may_open: bool
+
+
+@dataclass(frozen=True)
+class HouseholdDetail:
+    household: Household
+    members: list[HouseholdMember]
+    access_reason: str
+
+    @property
+    def children(self) -> list[HouseholdMember]:
+        today = dt.date.today()
+        return [member for member in self.members if member.person.is_child_on(today)]
+
+    @property
+    def adults(self) -> list[HouseholdMember]:
+        today = dt.date.today()
+        return [member for member in self.members if not member.person.is_child_on(today)]
+
+
+def household_detail(*, household_id: int, viewer: User) -> HouseholdDetail:
+    """A household and its members as the viewer may see them; raises Household.DoesNotExist."""
+    household = Household.objects.get(pk=household_id)
+    reason = household_access_reason(viewer, household)
+    if reason is None:
+        raise Household.DoesNotExist
+    memberships = household.memberships.select_related("person", "reported_by").order_by(
+        "person__date_of_birth", "person_id"
+    )
+    visible_ids = set(
+        Person.objects.visible_to(viewer)
+        .filter(id__in=memberships.values("person_id"))
+        .values_list("id", flat=True)
+    )
+    today = dt.date.today()
+    members: dict[int, HouseholdMember] = {}
+    for membership in memberships:
+        member = members.get(membership.person_id)
+        if member is None:
+            member = members[membership.person_id] = HouseholdMember(
+                person=membership.person,
+                roles=[],
+                reported_by=[],
+                age=membership.person.age_on(today),
+                viewer_may_open=membership.person_id in visible_ids,
+            )
+        if membership.get_role_display() not in member.roles:
+            member.roles.append(membership.get_role_display())
+        if membership.reported_by.name not in member.reported_by:
+            member.reported_by.append(membership.reported_by.name)
+    audit_record(
+        actor=viewer,
+        action=AuditEvent.Action.VIEW_HOUSEHOLD,
+        object_type="household",
+        object_id=household.pk,
+        reason=reason,
+    )
+    return HouseholdDetail(
+        household=household, members=list(members.values()), access_reason=reason
+    )

@@ -1,0 +1,266 @@
+"""Changes to people and households.
+
+Households are formed from what agencies say about who lives together:
+
+* records an agency groups under one ``household_ref``;
+* records at the same normalised address and postcode, whichever agency holds them;
+* records related by a current relationship (partner, parent, sibling…) when at
+  least one of the two has no address: a relationship says who is family, an
+  address says who lives together, so separated parents at two addresses stay
+  in two households while a baby known only by her mother's record joins her.
+
+A household is built from agency *records*, not people, so one person whose
+agencies disagree about where they live is shown in both households; that
+disagreement is worth seeing. A membership that no longer holds is ended, not
+deleted: who left a household, and when, is part of the family's story.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from thinkfamily.core.bulk import bulk_insert, bulk_update, reserve_ids
+from thinkfamily.people.identifiers import normalise_address
+from thinkfamily.people.models import AgencyRecord, Household, HouseholdMembership, Relationship
+
+Role = HouseholdMembership.Role
+Kind = Relationship.Kind
+
+#: Relationships that say two people share a home when one of them has no address.
+_CO_RESIDENT_KINDS = {
+    Kind.PARENT,
+    Kind.CHILD,
+    Kind.SIBLING,
+    Kind.HALF_SIBLING,
+    Kind.STEP_SIBLING,
+    Kind.PARTNER,
+    Kind.CARER,
+    Kind.HOUSEHOLD_MEMBER,
+}
+
+
+@dataclass
+class HouseholdResult:
+    """What a rebuild changed."""
+
+    households: int = 0
+    households_created: int = 0
+    memberships_created: int = 0
+    memberships_updated: int = 0
+    memberships_ended: int = 0
+
+
+@dataclass(frozen=True)
+class _Record:
+    pk: int
+    agency_id: int
+    agency_code: str
+    record_id: str
+    person_id: int
+    household_ref: str
+    address: str
+    address_key: str
+    postcode: str
+    date_of_birth: dt.date | None
+    unborn: bool
+
+
+def _age(born: dt.date, today: dt.date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def _find(parent: dict[int, int], key: int) -> int:
+    while parent[key] != key:
+        parent[key] = parent[parent[key]]
+        key = parent[key]
+    return key
+
+
+def _union(parent: dict[int, int], first: int, second: int) -> None:
+    one, other = _find(parent, first), _find(parent, second)
+    if one != other:
+        parent[max(one, other)] = min(one, other)
+
+
+def _household_key(members: list[_Record]) -> tuple[str, str, str]:
+    """A stable name for a group of records, with the address to show: (key, address, postcode).
+
+    The most common address names the household; without one, the agency's
+    own household reference; without that, the first record.
+    """
+    addresses = Counter((r.postcode, r.address_key) for r in members if r.address_key)
+    if addresses:
+        (postcode, address_key), _ = min(addresses.items(), key=lambda item: (-item[1], item[0]))
+        shown = min(
+            (r for r in members if (r.postcode, r.address_key) == (postcode, address_key)),
+            key=lambda r: r.pk,
+        )
+        return f"addr:{postcode}|{address_key}", shown.address, postcode
+    refs = sorted((r.agency_code, r.household_ref) for r in members if r.household_ref)
+    if refs:
+        return f"ref:{refs[0][0]}:{refs[0][1]}", "", ""
+    first = min(members, key=lambda r: (r.agency_code, r.record_id))
+    return f"rec:{first.agency_code}:{first.record_id}", "", ""
+
+
+def _role(record: _Record, kinds: set[str], today: dt.date) -> str:
+    """The record's role in its household, from its age and the relationships it is in."""
+    if record.unborn or (record.date_of_birth and _age(record.date_of_birth, today) < 18):
+        return Role.CHILD
+    if record.date_of_birth is None and Kind.CHILD in kinds and Kind.PARENT not in kinds:
+        return Role.CHILD
+    for kind, role in ((Kind.PARENT, Role.PARENT), (Kind.PARTNER, Role.PARTNER),
+                       (Kind.CARER, Role.CARER)):  # fmt: skip
+        if kind in kinds:
+            return role
+    return Role.OTHER_ADULT
+
+
+@transaction.atomic
+def households_rebuild(*, today: dt.date | None = None) -> HouseholdResult:
+    """Form households from every agency record and bring memberships up to date.
+
+    Idempotent: run twice, the second run changes nothing. New memberships
+    are added, changed roles updated, and memberships that no longer hold are
+    ended ``today``.
+    """
+    today = today or timezone.localdate()
+    records: dict[int, _Record] = {}
+    for row in (
+        AgencyRecord.objects.filter(person__isnull=False)
+        .values_list(
+            "pk",
+            "agency_id",
+            "agency__code",
+            "record_id",
+            "person_id",
+            "household_ref",
+            "address",
+            "postcode",
+            "date_of_birth",
+            "unborn",
+        )
+        .iterator(chunk_size=20000)
+    ):
+        pk, agency_id, code, record_id, person_id, ref, address, postcode, born, unborn = row
+        address_key = normalise_address(address) if address and postcode else ""
+        records[pk] = _Record(
+            pk, agency_id, code, record_id, person_id, ref, address, address_key, postcode, born,
+            unborn,
+        )  # fmt: skip
+
+    parent = {pk: pk for pk in records}
+    first_with: dict[tuple, int] = {}
+    for record in records.values():
+        keys = []
+        if record.household_ref:
+            keys.append(("ref", record.agency_id, record.household_ref))
+        if record.address_key:
+            keys.append(("addr", record.postcode, record.address_key))
+        for key in keys:
+            _union(parent, record.pk, first_with.setdefault(key, record.pk))
+
+    kinds_of: dict[int, set[str]] = {}
+    partner_since: dict[int, dt.date] = {}
+    current = Relationship.objects.exclude(end_date__lt=today).values_list(
+        "record_id", "related_record_id", "kind", "start_date"
+    )
+    for record_pk, related_pk, kind, started in current.iterator(chunk_size=20000):
+        kinds_of.setdefault(record_pk, set()).add(kind)
+        if kind == Kind.PARTNER and started:
+            partner_since[record_pk] = started
+        one, other = records.get(record_pk), records.get(related_pk)
+        both_have_addresses = one and other and one.address_key and other.address_key
+        if one and other and kind in _CO_RESIDENT_KINDS and not both_have_addresses:
+            _union(parent, one.pk, other.pk)
+
+    components: dict[int, list[_Record]] = {}
+    for record in records.values():
+        components.setdefault(_find(parent, record.pk), []).append(record)
+
+    planned: list[tuple[str, str, str, list[_Record]]] = [
+        (*_household_key(members), members)
+        for members in components.values()
+        # One record with nowhere known to live is not a household.
+        if len(members) > 1 or members[0].address_key or members[0].household_ref
+    ]
+    existing = {
+        key: (pk, address, postcode)
+        for pk, key, address, postcode in Household.objects.values_list(
+            "pk", "key", "address", "postcode"
+        )
+    }
+    new_keys = [key for key, *_ in planned if key not in existing]
+    household_pk_of = dict(zip(new_keys, reserve_ids(Household, len(new_keys)), strict=True))
+    household_pk_of.update((key, values[0]) for key, values in existing.items())
+    now = timezone.now()
+    bulk_insert(
+        Household,
+        ["id", "key", "address", "postcode", "created_at"],
+        (
+            (household_pk_of[key], key, address, postcode, now)
+            for key, address, postcode, _ in planned
+            if key not in existing
+        ),
+    )
+    bulk_update(
+        Household,
+        ["address", "postcode"],
+        (
+            (existing[key][0], address, postcode)
+            for key, address, postcode, _ in planned
+            if key in existing and existing[key][1:] != (address, postcode)
+        ),
+    )
+
+    wanted: dict[tuple[int, int], tuple] = {}
+    for key, _, _, members in planned:
+        for record in members:
+            role = _role(record, kinds_of.get(record.pk, set()), today)
+            started = partner_since.get(record.pk) if role == Role.PARTNER else None
+            wanted[(household_pk_of[key], record.pk)] = (
+                record.person_id,
+                role,
+                started,
+                record.agency_id,
+            )
+
+    derived = HouseholdMembership.objects.filter(source_record__isnull=False).values_list(
+        "pk", "household_id", "source_record_id", "person_id", "role", "start_date", "end_date"
+    )
+    have = {
+        (household, record): (pk, person, role, started, ended)
+        for pk, household, record, person, role, started, ended in derived.iterator(20000)
+    }
+    to_create, to_update, to_end = [], [], []
+    for (household, record), (person, role, started, agency) in wanted.items():
+        current_row = have.get((household, record))
+        if current_row is None:
+            to_create.append((household, person, role, started, None, agency, record))
+            continue
+        pk, old_person, old_role, old_started, ended = current_row
+        if (old_person, old_role, old_started, ended) != (person, role, started, None):
+            to_update.append((pk, person, role, started, None))
+    for (household, record), (pk, _, _, started, ended) in have.items():
+        if (household, record) not in wanted and ended is None:
+            to_end.append((pk, max(today, started) if started else today))
+
+    bulk_insert(
+        HouseholdMembership,
+        ["household", "person", "role", "start_date", "end_date", "reported_by", "source_record"],
+        to_create,
+    )
+    bulk_update(HouseholdMembership, ["person", "role", "start_date", "end_date"], to_update)
+    bulk_update(HouseholdMembership, ["end_date"], to_end)
+    return HouseholdResult(
+        households=len(planned),
+        households_created=len(new_keys),
+        memberships_created=len(to_create),
+        memberships_updated=len(to_update),
+        memberships_ended=len(to_end),
+    )
