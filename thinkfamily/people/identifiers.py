@@ -30,10 +30,10 @@ def normalise_nhs_number(value: str) -> str:
     """
     try:
         return nhs.validate(value.replace("-", " "))
+    except stdnum_errors.InvalidLength:  # a subclass of InvalidFormat, so caught first
+        raise IdentifierError("an NHS number has 10 digits") from None
     except stdnum_errors.InvalidFormat:
         raise IdentifierError("an NHS number has only digits") from None
-    except stdnum_errors.InvalidLength:
-        raise IdentifierError("an NHS number has 10 digits") from None
     except stdnum_errors.InvalidChecksum:
         raise IdentifierError("the NHS number's check digit is wrong") from None
 

@@ -1,0 +1,98 @@
+"""Deterministic linking in the database: groups become people, and people follow changes."""
+
+import pytest
+
+from thinkfamily.events.models import Event
+from thinkfamily.extracts.services import extract_import
+from thinkfamily.extracts.tests.builders import record, valid_nhs, valid_upn, write_extract
+from thinkfamily.matching.services import records_link_deterministically
+from thinkfamily.people.models import AgencyRecord, Person
+
+pytestmark = pytest.mark.django_db
+
+
+def person_of(record_id):
+    return AgencyRecord.objects.get(record_id=record_id).person_id
+
+
+def test_records_with_the_same_nhs_number_across_agencies_become_one_person(tmp_path):
+    folder = write_extract(
+        tmp_path,
+        [
+            record(record_id="G1", given_name="Dee", nhs_number=valid_nhs(1)),
+            record(agency_code="HV-1", agency_type="health_visiting", record_id="H1",
+                   given_name="Deedee", nhs_number=valid_nhs(1)),
+            record(agency_code="SCH-1", agency_type="school", record_id="S1", given_name="Dee",
+                   upn=valid_upn(1)),
+        ],
+    )  # fmt: skip
+    extract_import(path=folder)
+
+    assert person_of("G1") == person_of("H1")
+    assert person_of("S1") != person_of("G1")
+    assert Person.objects.count() == 2
+    assert Person.objects.get(pk=person_of("G1")).nhs_number == valid_nhs(1)
+
+
+def test_every_record_without_an_identifier_is_its_own_person(tmp_path):
+    folder = write_extract(
+        tmp_path,
+        [record(record_id="A", given_name="Twin"), record(record_id="B", given_name="Twin")],
+    )
+    extract_import(path=folder)
+    assert person_of("A") != person_of("B")
+
+
+def test_two_records_of_one_agency_for_one_person_are_linked_as_a_parallel_record(tmp_path):
+    folder = write_extract(
+        tmp_path,
+        [
+            record(agency_code="SCH-1", agency_type="school", record_id="MIS-1", upn=valid_upn(3)),
+            record(
+                agency_code="SCH-1", agency_type="school", record_id="CPOMS-7", upn=valid_upn(3)
+            ),
+        ],
+    )
+    extract_import(path=folder)
+    assert person_of("MIS-1") == person_of("CPOMS-7")
+
+
+def test_a_corrected_identifier_splits_the_person_and_moves_their_events(tmp_path):
+    first = write_extract(
+        tmp_path / "1",
+        [
+            record(record_id="A", given_name="Eli", nhs_number=valid_nhs(5)),
+            record(record_id="B", given_name="Fay", nhs_number=valid_nhs(5)),  # wrong number
+        ],
+        events=[{"agency_code": "GP-Y00001", "record_id": "B", "event_id": "E1",
+                 "event_type": "visit", "occurred_at": "2026-02-02"}],
+    )  # fmt: skip
+    extract_import(path=first)
+    assert person_of("A") == person_of("B")
+
+    corrected = write_extract(
+        tmp_path / "2",
+        [
+            record(record_id="A", given_name="Eli", nhs_number=valid_nhs(5)),
+            record(record_id="B", given_name="Fay", nhs_number=valid_nhs(6)),
+        ],
+    )
+    result = extract_import(path=corrected)
+
+    assert person_of("A") != person_of("B")
+    assert result.counts["records_relinked"] == 1
+    assert Event.objects.get(external_id="E1").person_id == person_of("B")
+    assert Person.objects.get(pk=person_of("B")).nhs_number == valid_nhs(6)
+
+
+def test_linking_twice_changes_nothing(tmp_path):
+    folder = write_extract(
+        tmp_path, [record(record_id=str(i), nhs_number=valid_nhs(i % 3)) for i in range(9)]
+    )
+    extract_import(path=folder)
+    people = list(Person.objects.values())
+
+    result = records_link_deterministically()
+
+    assert (result.people_created, result.records_relinked, result.people_removed) == (0, 0, 0)
+    assert list(Person.objects.values()) == people
