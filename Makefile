@@ -1,0 +1,71 @@
+# Think Family — `make help` lists the targets.
+#
+# Everything is installed into the project folder (.venv, node_modules, build/),
+# so a fresh machine with Python 3.11, Node 20 and make needs nothing else.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+THINKFAMILY := $(BIN)/thinkfamily
+DEMO_PEOPLE ?= 2000
+DEMO_SEED ?= 1
+DEMO_COUNTY := var/county-$(DEMO_PEOPLE)-$(DEMO_SEED)
+CSS := build/static/thinkfamily/thinkfamily.css
+
+.DEFAULT_GOAL := help
+.PHONY: help install assets demo serve test test-browser-deps lint format typecheck bench clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed ## Create .venv and install the project with its pinned dependencies
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+$(CSS): node_modules/.package-lock.json $(wildcard thinkfamily/core/static_src/*.scss)
+	npm run --silent build:css
+
+assets: $(CSS) ## Install GOV.UK Frontend from npm and compile the stylesheet
+
+demo: install assets ## Build a synthetic county, import it, create demo users and serve the site
+	$(THINKFAMILY) migrate --verbosity 0
+	@if [ ! -f $(DEMO_COUNTY)/records.csv ]; then \
+		$(THINKFAMILY) synth --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --out $(DEMO_COUNTY); fi
+	$(THINKFAMILY) import $(DEMO_COUNTY)
+	$(THINKFAMILY) demo_setup
+	$(THINKFAMILY) runserver 127.0.0.1:8000
+
+serve: install assets ## Serve the site at http://127.0.0.1:8000 without rebuilding the demo data
+	$(THINKFAMILY) runserver 127.0.0.1:8000
+
+test-browser-deps: ## Install Debian's Chromium for the browser tests, if it can be installed here
+	@scripts/ensure-chromium
+
+test: install assets test-browser-deps ## Run the whole test suite (PostgreSQL too when DATABASE_URL points at one)
+	$(BIN)/pytest
+
+lint: install ## ruff: lint and formatting check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install ## ruff: fix what can be fixed and format
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: install ## mypy on the services, selectors and pure packages
+	$(BIN)/mypy thinkfamily/*/services.py thinkfamily/*/selectors.py thinkfamily/matching/deterministic.py thinkfamily/extracts/reader.py
+
+bench: install ## Import benchmark: synth + import a county (BENCH_PEOPLE, DATABASE_URL) into docs/benchmarks.md
+	$(BIN)/python scripts/bench_import.py --people $${BENCH_PEOPLE:-300000}
+
+clean: ## Remove the virtualenv, node_modules, built assets and local databases
+	rm -rf $(VENV) node_modules build staticfiles var

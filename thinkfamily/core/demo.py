@@ -1,0 +1,64 @@
+"""Demo accounts: one person for each kind of practitioner the partnership has.
+
+Only for the demo and local trials. The agencies are picked from whatever
+county was imported (the first school, GP practice and health visiting team
+by code), so the logins always have people to look at.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from thinkfamily.accounts.models import Agency, User
+
+DEMO_PASSWORD = "think-sibling-demo"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    agency: str
+
+
+_DEMO_USERS = [
+    # username, first name, last name, agency type, role
+    ("dsl", "Dana", "Lead", Agency.AgencyType.SCHOOL, User.Role.DESIGNATED_SAFEGUARDING_LEAD),
+    ("gp", "Gita", "Practice", Agency.AgencyType.GP, User.Role.PRACTITIONER),
+    ("hv", "Hal", "Visitor", Agency.AgencyType.HEALTH_VISITING, User.Role.PRACTITIONER),
+    ("police", "Pat", "Constable", Agency.AgencyType.POLICE, User.Role.PRACTITIONER),
+    ("social.worker", "Sam", "Worker", Agency.AgencyType.CSC, User.Role.CSC_WORKER),
+    ("partnership", "Pia", "Manager", Agency.AgencyType.CSC, User.Role.PARTNERSHIP_MANAGER),
+]
+_FALLBACK_AGENCIES = {
+    Agency.AgencyType.POLICE: ("POLICE", "County Police"),
+    Agency.AgencyType.CSC: ("CSC", "Children's social care"),
+}
+
+
+def _agency_of_type(agency_type: str) -> Agency | None:
+    agency = Agency.objects.filter(agency_type=agency_type).order_by("code").first()
+    if agency is None and agency_type in _FALLBACK_AGENCIES:
+        code, name = _FALLBACK_AGENCIES[agency_type]
+        agency = Agency.objects.create(code=code, name=name, agency_type=agency_type)
+    return agency
+
+
+@transaction.atomic
+def demo_users_create(*, password: str = DEMO_PASSWORD) -> list[DemoLogin]:
+    """Create (or reset) the demo logins; return who they are. Safe to run again."""
+    logins = []
+    for username, first, last, agency_type, role in _DEMO_USERS:
+        agency = _agency_of_type(agency_type)
+        if agency is None:
+            continue  # the county has no agency of this kind
+        user, _ = User.objects.update_or_create(
+            username=username,
+            defaults={"first_name": first, "last_name": last, "agency": agency, "role": role},
+        )
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        logins.append(DemoLogin(username, user.get_role_display(), agency.name))
+    return logins
