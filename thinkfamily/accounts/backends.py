@@ -46,11 +46,11 @@ def household_access_reason(user: User, household: Household) -> str | None:
 class SafeguardingAccessBackend(ModelBackend):
     """Django's model backend for sign-in, plus object-level rules for case records."""
 
-    def has_perm(self, user_obj, perm: str, obj: Model | None = None) -> bool:  # type: ignore[no-untyped-def]
-        if obj is None:
-            return super().has_perm(user_obj, perm, obj)
+    def has_perm(self, user_obj: object, perm: str, obj: Model | None = None) -> bool:
         if not isinstance(user_obj, User):
             return False
+        if obj is None:
+            return super().has_perm(user_obj, perm, obj)
         if perm == VIEW_PERSON and isinstance(obj, Person):
             return access_reason(user_obj, obj) is not None
         if perm == VIEW_HOUSEHOLD and isinstance(obj, Household):

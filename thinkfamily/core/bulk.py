@@ -20,22 +20,35 @@ BATCH_SIZE = 5000
 _NEEDS_PREP = {"DateField", "DateTimeField", "JSONField"}
 
 
+def _concrete_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is not a column")
+    return field
+
+
+def _pk_column(model: type[models.Model]) -> str:
+    pk = model._meta.pk
+    assert pk is not None, f"{model.__name__} has no primary key"
+    return pk.column
+
+
 def _preparers(model: type[models.Model], fields: Sequence[str]) -> list[Callable[[Any], Any]]:
-    def prepare_with(field: models.Field) -> Callable[[Any], Any]:  # type: ignore[type-arg]
+    def prepare_with(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
         return lambda value: field.get_db_prep_save(value, connection)
 
-    preparers = []
+    preparers: list[Callable[[Any], Any]] = []
     for name in fields:
-        field = model._meta.get_field(name)
+        field = _concrete_field(model, name)
         if field.get_internal_type() in _NEEDS_PREP:
-            preparers.append(prepare_with(field))  # type: ignore[arg-type]
+            preparers.append(prepare_with(field))
         else:
             preparers.append(lambda value: value)
     return preparers
 
 
 def _columns(model: type[models.Model], fields: Sequence[str]) -> list[str]:
-    return [model._meta.get_field(name).column for name in fields]  # type: ignore[union-attr]
+    return [_concrete_field(model, name).column for name in fields]
 
 
 def _batches(rows: Iterable[tuple[Any, ...]], size: int) -> Iterable[list[tuple[Any, ...]]]:
@@ -83,7 +96,7 @@ def bulk_update(
     assignments = ", ".join(
         f"{connection.ops.quote_name(column)} = %s" for column in _columns(model, fields)
     )
-    pk_column = connection.ops.quote_name(model._meta.pk.column)  # type: ignore[union-attr]
+    pk_column = connection.ops.quote_name(_pk_column(model))
     preparers = _preparers(model, fields)
     sql = f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s"
     count = 0
@@ -112,7 +125,7 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     if count <= 0:
         return []
     table = model._meta.db_table
-    pk_column = model._meta.pk.column  # type: ignore[union-attr]
+    pk_column = _pk_column(model)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(

@@ -106,10 +106,10 @@ def records_link_deterministically(
     for group in sorted(groups, key=lambda g: (-len(g), g[0])):
         counts = Counter(records[pk][3] for pk in group if records[pk][3] is not None)
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-        person_pk = next((pk for pk, _ in ranked if pk not in claimed), None)
-        if person_pk is not None:
-            claimed.add(person_pk)
-        assignments.append((group, person_pk))
+        survivor = next((pk for pk, _ in ranked if pk not in claimed), None)
+        if survivor is not None:
+            claimed.add(survivor)
+        assignments.append((group, survivor))
 
     new_ids = iter(reserve_ids(Person, sum(1 for _, pk in assignments if pk is None)))
     existing: dict[int, tuple] = {}
@@ -120,10 +120,9 @@ def records_link_deterministically(
     changed_people: list[tuple] = []
     relinked: list[tuple[int, int]] = []
     abandoned: set[int] = set()
-    for group, person_pk in assignments:
-        is_new = person_pk is None
-        if is_new:
-            person_pk = next(new_ids)
+    for group, kept_pk in assignments:
+        is_new = kept_pk is None
+        person_pk: int = next(new_ids) if kept_pk is None else kept_pk
         moved = [pk for pk in group if records[pk][3] != person_pk]
         for pk in moved:
             relinked.append((pk, person_pk))

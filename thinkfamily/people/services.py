@@ -121,6 +121,42 @@ def _role(record: _Record, kinds: set[str], today: dt.date) -> str:
     return Role.OTHER_ADULT
 
 
+def _memberships_sync(
+    wanted: dict[tuple[int, int], tuple[int, str, dt.date | None, int]], today: dt.date
+) -> tuple[int, int, int]:
+    """Make the record-derived memberships match ``wanted``; return (created, updated, ended).
+
+    ``wanted`` maps (household pk, record pk) to (person pk, role, start date,
+    reporting agency pk). Memberships not wanted any more are ended today.
+    """
+    derived = HouseholdMembership.objects.filter(source_record__isnull=False).values_list(
+        "pk", "household_id", "source_record_id", "person_id", "role", "start_date", "end_date"
+    )
+    have = {
+        (household_pk, record_pk): (pk, person_pk, role, started, ended)
+        for pk, household_pk, record_pk, person_pk, role, started, ended in derived.iterator(20000)
+    }
+    to_create, to_update, to_end = [], [], []
+    for (household_pk, record_pk), (person_pk, role, started, agency_pk) in wanted.items():
+        current = have.get((household_pk, record_pk))
+        if current is None:
+            to_create.append((household_pk, person_pk, role, started, None, agency_pk, record_pk))
+        elif current[1:] != (person_pk, role, started, None):
+            to_update.append((current[0], person_pk, role, started, None))
+    for place, (pk, _, _, started, ended) in have.items():
+        if place not in wanted and ended is None:
+            to_end.append((pk, max(today, started) if started else today))
+
+    bulk_insert(
+        HouseholdMembership,
+        ["household", "person", "role", "start_date", "end_date", "reported_by", "source_record"],
+        to_create,
+    )
+    bulk_update(HouseholdMembership, ["person", "role", "start_date", "end_date"], to_update)
+    bulk_update(HouseholdMembership, ["end_date"], to_end)
+    return len(to_create), len(to_update), len(to_end)
+
+
 @transaction.atomic
 def households_rebuild(*, today: dt.date | None = None) -> HouseholdResult:
     """Form households from every agency record and bring memberships up to date.
@@ -155,15 +191,15 @@ def households_rebuild(*, today: dt.date | None = None) -> HouseholdResult:
         )  # fmt: skip
 
     parent = {pk: pk for pk in records}
-    first_with: dict[tuple, int] = {}
+    first_with: dict[tuple[str, int | str, str], int] = {}
     for record in records.values():
-        keys = []
+        shared: list[tuple[str, int | str, str]] = []
         if record.household_ref:
-            keys.append(("ref", record.agency_id, record.household_ref))
+            shared.append(("ref", record.agency_id, record.household_ref))
         if record.address_key:
-            keys.append(("addr", record.postcode, record.address_key))
-        for key in keys:
-            _union(parent, record.pk, first_with.setdefault(key, record.pk))
+            shared.append(("addr", record.postcode, record.address_key))
+        for place in shared:
+            _union(parent, record.pk, first_with.setdefault(place, record.pk))
 
     kinds_of: dict[int, set[str]] = {}
     partner_since: dict[int, dt.date] = {}
@@ -218,7 +254,7 @@ def households_rebuild(*, today: dt.date | None = None) -> HouseholdResult:
         ),
     )
 
-    wanted: dict[tuple[int, int], tuple] = {}
+    wanted: dict[tuple[int, int], tuple[int, str, dt.date | None, int]] = {}
     for key, _, _, members in planned:
         for record in members:
             role = _role(record, kinds_of.get(record.pk, set()), today)
@@ -230,37 +266,11 @@ def households_rebuild(*, today: dt.date | None = None) -> HouseholdResult:
                 record.agency_id,
             )
 
-    derived = HouseholdMembership.objects.filter(source_record__isnull=False).values_list(
-        "pk", "household_id", "source_record_id", "person_id", "role", "start_date", "end_date"
-    )
-    have = {
-        (household, record): (pk, person, role, started, ended)
-        for pk, household, record, person, role, started, ended in derived.iterator(20000)
-    }
-    to_create, to_update, to_end = [], [], []
-    for (household, record), (person, role, started, agency) in wanted.items():
-        current_row = have.get((household, record))
-        if current_row is None:
-            to_create.append((household, person, role, started, None, agency, record))
-            continue
-        pk, old_person, old_role, old_started, ended = current_row
-        if (old_person, old_role, old_started, ended) != (person, role, started, None):
-            to_update.append((pk, person, role, started, None))
-    for (household, record), (pk, _, _, started, ended) in have.items():
-        if (household, record) not in wanted and ended is None:
-            to_end.append((pk, max(today, started) if started else today))
-
-    bulk_insert(
-        HouseholdMembership,
-        ["household", "person", "role", "start_date", "end_date", "reported_by", "source_record"],
-        to_create,
-    )
-    bulk_update(HouseholdMembership, ["person", "role", "start_date", "end_date"], to_update)
-    bulk_update(HouseholdMembership, ["end_date"], to_end)
+    created, updated, ended = _memberships_sync(wanted, today)
     return HouseholdResult(
         households=len(planned),
         households_created=len(new_keys),
-        memberships_created=len(to_create),
-        memberships_updated=len(to_update),
-        memberships_ended=len(to_end),
+        memberships_created=created,
+        memberships_updated=updated,
+        memberships_ended=ended,
     )

@@ -224,7 +224,7 @@ def test_an_unknown_file_in_the_folder_is_an_error(tmp_path):
 
 
 def test_a_folder_without_records_is_not_an_extract(tmp_path):
-    with pytest.raises(ApplicationError, match="has no records.csv"):
+    with pytest.raises(ApplicationError, match=r"has no records\.csv"):
         extract_import(path=tmp_path)
 
 
