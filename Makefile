@@ -64,8 +64,8 @@ format: install ## ruff: fix what can be fixed and format
 typecheck: install ## mypy on the services, selectors and pure packages
 	$(BIN)/mypy thinkfamily/*/services.py thinkfamily/*/selectors.py thinkfamily/matching/deterministic.py thinkfamily/extracts/reader.py
 
-bench: install ## Import benchmark: synth + import a county (BENCH_PEOPLE, DATABASE_URL) into docs/benchmarks.md
-	$(BIN)/python scripts/bench_import.py --people $${BENCH_PEOPLE:-300000}
+bench: install ## Benchmark synth + import (BENCH_PEOPLE, BENCH_POSTGRES); appends to docs/benchmarks.md
+	$(THINKFAMILY) bench import --people $${BENCH_PEOPLE:-300000} --postgres $${BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/postgres} --write
 
 clean: ## Remove the virtualenv, node_modules, built assets and local databases
 	rm -rf $(VENV) node_modules build staticfiles var

@@ -121,6 +121,7 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     are taken first: from the table's sequence on PostgreSQL (safe beside other
     writers), and on SQLite from above the current maximum, which is safe
     because a writing transaction there holds the database's only write lock.
+    Keys are never reused, as the database's own sequence would not reuse them.
     """
     if count <= 0:
         return []
@@ -133,11 +134,16 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
                 [table, pk_column, count],
             )
             return [row[0] for row in cursor.fetchall()]
+        # Above both the highest key in use and the highest ever handed out, so a
+        # deleted person's id is never given to somebody else (the audit trail
+        # names people by id).
         quoted = connection.ops.quote_name(table)
         cursor.execute(
             f"SELECT COALESCE(MAX({connection.ops.quote_name(pk_column)}), 0) FROM {quoted}"
         )
-        start = cursor.fetchone()[0] + 1
+        highest = cursor.fetchone()[0]
+        cursor.execute("SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = %s", [table])
+        start = max(highest, cursor.fetchone()[0]) + 1
         return list(range(start, start + count))
 
 

@@ -97,6 +97,18 @@ def govuk_table(
     )
 
 
+@register.simple_block_tag
+def govuk_warning_text(content: SafeString) -> SafeString:
+    """Warning text (``govuk-warning-text``): something the user must not miss."""
+    return render_to_string("core/components/warning_text.html", {"content": content})
+
+
+@register.simple_block_tag
+def govuk_inset_text(content: SafeString) -> SafeString:
+    """Inset text (``govuk-inset-text``): a note that qualifies what is around it."""
+    return render_to_string("core/components/inset_text.html", {"content": content})
+
+
 @register.inclusion_tag("core/components/input.html")
 def govuk_input(
     name: str,
