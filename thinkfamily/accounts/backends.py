@@ -38,9 +38,20 @@ def household_access_reason(user: User, household: Household) -> str | None:
         return None
     if user.sees_whole_families:
         return f"role: {user.get_role_display()}"
-    if household.memberships.filter(person__records__agency_id=user.agency_id).exists():
+    if Household.objects.visible_to(user).filter(pk=household.pk).exists():
         return "agency knows a member of this household"
     return None
+
+
+def reads_chronology_of(user: User, person: Person) -> bool:
+    """Whether the user may read a person's events, not only know the person exists.
+
+    The per-person form of the rule ``EventQuerySet.visible_to`` applies to
+    sets of events: family-wide roles, or an agency that holds a record.
+    """
+    if not user.is_active or user.agency_id is None:
+        return False
+    return user.sees_whole_families or person.records.filter(agency_id=user.agency_id).exists()
 
 
 class SafeguardingAccessBackend(ModelBackend):

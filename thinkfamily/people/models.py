@@ -45,6 +45,21 @@ class PersonQuerySet(models.QuerySet["Person"]):
         return self.filter(id__in=ids)
 
 
+class HouseholdQuerySet(models.QuerySet["Household"]):
+    def visible_to(self, user: User) -> HouseholdQuerySet:
+        """Households this user may open: one of its members is known to their agency.
+
+        Children's social care and partnership roles open every household; a
+        system administrator opens none.
+        """
+        if not user.is_authenticated or user.agency_id is None:
+            return self.none()
+        if user.sees_whole_families:
+            return self.all()
+        ids = self.filter(memberships__person__records__agency_id=user.agency_id).values("id")
+        return self.filter(id__in=ids)
+
+
 class Person(models.Model):
     """One human being, as the partnership knows them after linking every agency's records.
 
@@ -179,6 +194,8 @@ class Household(models.Model):
     address = models.CharField(max_length=300, blank=True)
     postcode = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = HouseholdQuerySet.as_manager()
 
     def __str__(self) -> str:
         return ", ".join(part for part in (self.address, self.postcode) if part) or (

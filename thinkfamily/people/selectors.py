@@ -13,9 +13,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Count, Q
 
-from thinkfamily.accounts.backends import access_reason, household_access_reason
+from thinkfamily.accounts.backends import (
+    access_reason,
+    household_access_reason,
+    reads_chronology_of,
+)
 from thinkfamily.accounts.models import User
 from thinkfamily.audit.models import AuditEvent
 from thinkfamily.audit.services import audit_record
@@ -86,7 +90,8 @@ def person_search(*, query: str, viewer: User) -> list[Person]:
     """People the viewer may see who match ``query`` (name words, a date of birth, an identifier).
 
     Returns at most ``SEARCH_RESULTS_LIMIT`` people, ordered by family and
-    given name. An empty query finds nobody. The search is audited.
+    given name, each annotated with ``agency_count``: how many agencies know
+    them. An empty query finds nobody. The search is audited.
     """
     if not query.strip():
         return []
@@ -94,6 +99,7 @@ def person_search(*, query: str, viewer: User) -> list[Person]:
     results = list(
         Person.objects.visible_to(viewer)
         .filter(id__in=matching_ids)
+        .annotate(agency_count=Count("records__agency", distinct=True))
         .order_by("family_name", "given_name", "date_of_birth", "id")[:SEARCH_RESULTS_LIMIT]
     )
     audit_record(
@@ -106,14 +112,29 @@ def person_search(*, query: str, viewer: User) -> list[Person]:
 
 
 @dataclass(frozen=True)
+class Residence:
+    """One household membership of a person, and whether the viewer may open that household."""
+
+    membership: HouseholdMembership
+    viewer_may_open: bool
+
+
+@dataclass(frozen=True)
 class PersonDetail:
-    """What a person page shows: who they are, each agency's record, households, chronology."""
+    """What a person page shows: who they are, each agency's record, households, chronology.
+
+    ``restricted_not_shown`` counts restricted entries in a chronology the
+    viewer may otherwise read; ``unreadable_not_shown`` counts the entries of
+    a person the viewer knows only as a household member, whose chronology
+    their agency may not read.
+    """
 
     person: Person
     records: list[AgencyRecord]
-    memberships: list[HouseholdMembership]
+    residences: list[Residence]
     chronology: list[Event]
-    events_not_shown: int
+    restricted_not_shown: int
+    unreadable_not_shown: int
     access_reason: str
 
     @property
@@ -137,10 +158,17 @@ def person_detail(*, person_id: int, viewer: User) -> PersonDetail:
             "household_id", "reported_by__name"
         )
     )
+    openable = set(
+        Household.objects.visible_to(viewer)
+        .filter(id__in={m.household_id for m in memberships})
+        .values_list("id", flat=True)
+    )
     all_events = Event.objects.filter(person=person)
     chronology = list(
         all_events.visible_to(viewer).select_related("agency").order_by("-occurred_at", "-id")
     )
+    not_shown = all_events.count() - len(chronology)
+    chronology_readable = reads_chronology_of(viewer, person)
     audit_record(
         actor=viewer,
         action=AuditEvent.Action.VIEW_PERSON,
@@ -151,9 +179,10 @@ def person_detail(*, person_id: int, viewer: User) -> PersonDetail:
     return PersonDetail(
         person=person,
         records=records,
-        memberships=memberships,
+        residences=[Residence(m, m.household_id in openable) for m in memberships],
         chronology=chronology,
-        events_not_shown=all_events.count() - len(chronology),
+        restricted_not_shown=not_shown if chronology_readable else 0,
+        unreadable_not_shown=0 if chronology_readable else not_shown,
         access_reason=reason,
     )
 

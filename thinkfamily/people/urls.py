@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from thinkfamily.people import views
 
 app_name = "people"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("people/<int:pk>/", views.person, name="person"),
+    path("households/<int:pk>/", views.household, name="household"),
+]

@@ -61,9 +61,9 @@ def govuk_tag(text: str, colour: str = "", classes: str = "") -> dict[str, str]:
 
 
 @register.inclusion_tag("core/components/button.html")
-def govuk_button(text: str, classes: str = "", name: str = "", value: str = "") -> dict[str, str]:
-    """A submit button (``govuk-button``); "govuk-button--secondary" in ``classes`` for less weight."""
-    return {"text": text, "classes": classes, "name": name, "value": value}
+def govuk_button(text: str, classes: str = "") -> dict[str, str]:
+    """A submit button (``govuk-button``); ``classes`` may add "govuk-button--secondary"."""
+    return {"text": text, "classes": classes}
 
 
 @register.simple_block_tag
@@ -167,7 +167,7 @@ def govuk_field(
         value=field.value() if keep_value else "",
         input_id=field.id_for_label,
         hint=str(field.help_text),
-        error=field.errors[0] if field.errors else "",
+        error=str(field.errors[0]) if field.errors else "",
         input_type=input_type,
         autocomplete=autocomplete,
         spellcheck=spellcheck,

@@ -1,0 +1,62 @@
+"""Finding a person and seeing them inside their households.
+
+Each view parses the request, asks a selector (which decides what the viewer
+may see and writes the audit entry), and renders. A person or household the
+viewer may not see is a 404, exactly like one that does not exist, so a page
+never confirms that somebody is on the record.
+"""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from thinkfamily.accounts.models import User
+from thinkfamily.people.models import Household, Person
+from thinkfamily.people.selectors import (
+    SEARCH_RESULTS_LIMIT,
+    household_detail,
+    person_detail,
+    person_search,
+)
+
+
+class SignedInRequest(HttpRequest):
+    """A request that has passed LoginRequiredMiddleware, so its user has signed in."""
+
+    user: User
+
+
+@require_safe
+def search(request: SignedInRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    people = person_search(query=query, viewer=request.user)
+    return render(
+        request,
+        "people/search.html",
+        {
+            "query": query,
+            "results": people,
+            "limited": len(people) >= SEARCH_RESULTS_LIMIT,
+            "limit": SEARCH_RESULTS_LIMIT,
+        },
+    )
+
+
+@require_safe
+def person(request: SignedInRequest, pk: int) -> HttpResponse:
+    try:
+        detail = person_detail(person_id=pk, viewer=request.user)
+    except Person.DoesNotExist:
+        raise Http404("No person you may see has this id.") from None
+    return render(request, "people/person.html", {"detail": detail, "person": detail.person})
+
+
+@require_safe
+def household(request: SignedInRequest, pk: int) -> HttpResponse:
+    try:
+        detail = household_detail(household_id=pk, viewer=request.user)
+    except Household.DoesNotExist:
+        raise Http404("No household you may see has this id.") from None
+    return render(
+        request, "people/household.html", {"detail": detail, "household": detail.household}
+    )
