@@ -3,13 +3,17 @@
 Django's ``bulk_create`` builds a model instance per row, which dominates the
 time of a million-row import. These helpers write plain tuples instead: with
 PostgreSQL's ``COPY`` where it is available, otherwise with ``executemany``.
-Values still go through each field's ``get_db_prep_save`` where the backend
-needs it (dates, times, JSON), so what is stored is exactly what the ORM
-would store. They run inside the caller's transaction.
+Only the values the database driver cannot take as they are get converted:
+JSON always (through the field, as the ORM would), and on SQLite dates and
+date-times, which are stored as the ORM stores them (ISO text, date-times in
+UTC). Converting only those keeps a million-row import from spending half its
+time in ``get_db_prep_save``. They run inside the caller's transaction.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from itertools import islice
 from typing import Any
@@ -17,7 +21,7 @@ from typing import Any
 from django.db import connection, models
 
 BATCH_SIZE = 5000
-_NEEDS_PREP = {"DateField", "DateTimeField", "JSONField"}
+Row = tuple[Any, ...]
 
 
 def _concrete_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
@@ -27,89 +31,124 @@ def _concrete_field(model: type[models.Model], name: str) -> models.Field[Any, A
     return field
 
 
-def _pk_column(model: type[models.Model]) -> str:
+def _pk_field(model: type[models.Model]) -> models.Field[Any, Any]:
     pk = model._meta.pk
     assert pk is not None, f"{model.__name__} has no primary key"
-    return pk.column
+    return pk
 
 
-def _preparers(model: type[models.Model], fields: Sequence[str]) -> list[Callable[[Any], Any]]:
-    def prepare_with(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
+@functools.lru_cache(maxsize=8192)  # an import repeats its "now" and many event times
+def _sqlite_datetime(value: dt.datetime | None) -> str | None:
+    """What Django's SQLite backend stores for an aware date-time: naive UTC text."""
+    if value is None:
+        return None
+    return str(value.astimezone(dt.UTC).replace(tzinfo=None))
+
+
+def _sqlite_date(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _converter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
+    """How to convert a value of ``field`` for the driver; None when it takes values as they are."""
+    kind = field.get_internal_type()
+    if kind == "JSONField":
         return lambda value: field.get_db_prep_save(value, connection)
+    if connection.vendor == "sqlite" and kind == "DateTimeField":
+        return _sqlite_datetime
+    if connection.vendor == "sqlite" and kind == "DateField":
+        return _sqlite_date
+    return None
 
-    preparers: list[Callable[[Any], Any]] = []
-    for name in fields:
-        field = _concrete_field(model, name)
-        if field.get_internal_type() in _NEEDS_PREP:
-            preparers.append(prepare_with(field))
-        else:
-            preparers.append(lambda value: value)
-    return preparers
+
+def _row_preparer(model: type[models.Model], fields: Sequence[str]) -> Callable[[Row], Row]:
+    """A function that converts the values of one row that need converting."""
+    conversions = [
+        (index, convert)
+        for index, name in enumerate(fields)
+        if (convert := _converter(_concrete_field(model, name))) is not None
+    ]
+    if not conversions:
+        return lambda row: row
+
+    def prepare(row: Row) -> Row:
+        values = list(row)
+        for index, convert in conversions:
+            values[index] = convert(values[index])
+        return tuple(values)
+
+    return prepare
 
 
 def _columns(model: type[models.Model], fields: Sequence[str]) -> list[str]:
     return [_concrete_field(model, name).column for name in fields]
 
 
-def _batches(rows: Iterable[tuple[Any, ...]], size: int) -> Iterable[list[tuple[Any, ...]]]:
+def _batches(rows: Iterable[Row], size: int) -> Iterable[list[Row]]:
     iterator = iter(rows)
     while batch := list(islice(iterator, size)):
         yield batch
 
 
-def bulk_insert(
-    model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple[Any, ...]]
-) -> int:
+def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[Row]) -> int:
     """Insert ``rows`` (tuples in ``fields`` order) into ``model``'s table; return the count."""
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(column) for column in _columns(model, fields))
-    preparers = _preparers(model, fields)
+    prepare = _row_preparer(model, fields)
     count = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row(
-                        [prepare(value) for prepare, value in zip(preparers, row, strict=True)]
-                    )
+                    copy.write_row(prepare(row))
                     count += 1
             return count
         placeholders = ", ".join(["%s"] * len(fields))
         sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
         for batch in _batches(rows, BATCH_SIZE):
-            cursor.executemany(
-                sql,
-                [
-                    [prepare(value) for prepare, value in zip(preparers, row, strict=True)]
-                    for row in batch
-                ],
-            )
+            cursor.executemany(sql, [prepare(row) for row in batch])
             count += len(batch)
     return count
 
 
-def bulk_update(
-    model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple[Any, ...]]
-) -> int:
-    """Update ``fields`` of rows given as tuples ``(pk, value, value, …)``; return the count."""
+def bulk_update(model: type[models.Model], fields: Sequence[str], rows: Iterable[Row]) -> int:
+    """Update ``fields`` of rows given as tuples ``(pk, value, value, …)``; return the count.
+
+    On PostgreSQL the rows are copied into a temporary table and applied with
+    one ``UPDATE … FROM``, which is many times faster than a statement per row.
+    """
     table = connection.ops.quote_name(model._meta.db_table)
-    assignments = ", ".join(
-        f"{connection.ops.quote_name(column)} = %s" for column in _columns(model, fields)
-    )
-    pk_column = connection.ops.quote_name(_pk_column(model))
-    preparers = _preparers(model, fields)
-    sql = f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s"
+    quote = connection.ops.quote_name
+    columns = _columns(model, fields)
+    pk_column = quote(_pk_field(model).column)
+    prepare = _row_preparer(model, fields)
     count = 0
     with connection.cursor() as cursor:
-        for batch in _batches(rows, BATCH_SIZE):
-            cursor.executemany(
-                sql,
-                [
-                    [prepare(value) for prepare, value in zip(preparers, row[1:], strict=True)]
-                    + [row[0]]
-                    for row in batch
-                ],
+        if connection.vendor == "postgresql":
+            types = [_concrete_field(model, name).db_type(connection) for name in fields]
+            staged = ", ".join(
+                f"{quote(column)} {db_type}" for column, db_type in zip(columns, types, strict=True)
             )
+            pk_type = _pk_field(model).rel_db_type(connection)  # type: ignore[attr-defined]
+            cursor.execute(f"CREATE TEMPORARY TABLE bulk_update_rows (pk {pk_type}, {staged})")
+            try:
+                names = ", ".join(["pk", *(quote(column) for column in columns)])
+                with cursor.cursor.copy(f"COPY bulk_update_rows ({names}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row((row[0], *prepare(row[1:])))
+                        count += 1
+                assignments = ", ".join(f"{quote(c)} = staged.{quote(c)}" for c in columns)
+                cursor.execute(
+                    f"UPDATE {table} SET {assignments} FROM bulk_update_rows AS staged "
+                    f"WHERE {table}.{pk_column} = staged.pk"
+                )
+            finally:
+                cursor.execute("DROP TABLE bulk_update_rows")
+            return count
+        assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
+        sql = f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s"
+        for batch in _batches(rows, BATCH_SIZE):
+            cursor.executemany(sql, [(*prepare(row[1:]), row[0]) for row in batch])
             count += len(batch)
     return count
 
@@ -126,7 +165,7 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     if count <= 0:
         return []
     table = model._meta.db_table
-    pk_column = _pk_column(model)
+    pk_column = _pk_field(model).column
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(

@@ -16,8 +16,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import io
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -222,11 +223,16 @@ EVENT_COLUMNS = _columns(
 
 @dataclass
 class ParsedRow:
-    """A row that passed every check: its line number, parsed values and the raw text."""
+    """A row that passed every check: its line number, parsed values and the cells as read."""
 
     line: int
     values: dict[str, Any]
-    raw: str
+    cells: list[str]
+
+    @property
+    def raw(self) -> str:
+        """The row as CSV text, for a rejects file (built only when a row turns out bad)."""
+        return _raw_line(self.cells)
 
     def content_hash(self) -> str:
         """A hash of the parsed values, so an unchanged row is recognised without comparing."""
@@ -247,7 +253,9 @@ class ParsedFile:
 
 
 def _raw_line(cells: list[str]) -> str:
-    return ",".join(f'"{cell}"' if "," in cell or '"' in cell else cell for cell in cells)
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(cells)
+    return buffer.getvalue()
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, list[str] | None, str]]:
@@ -328,7 +336,6 @@ def read_file(
             break
         if not cells:
             continue  # a blank line carries nothing
-        raw = _raw_line(cells)
         if len(cells) != len(header):
             parsed.errors.append(
                 RowError(
@@ -336,7 +343,7 @@ def read_file(
                     line,
                     "",
                     f"the row has {len(cells)} fields but the header has {len(header)}",
-                    raw,
+                    _raw_line(cells),
                 )
             )
             continue
@@ -346,23 +353,24 @@ def read_file(
             text = cells[index].strip()
             if not text:
                 if column.required:
-                    row_errors.append(RowError(path.name, line, column.name, "is required", raw))
+                    row_errors.append(RowError(path.name, line, column.name, "is required"))
                 values[column.name] = column.default
                 continue
             try:
                 values[column.name] = column.parse(text)
             except RowInvalid as error:
-                row_errors.append(RowError(path.name, line, column.name, str(error), raw))
+                row_errors.append(RowError(path.name, line, column.name, str(error)))
         for column in absent:
             values[column.name] = column.default
         if not row_errors and check_row:
             row_errors = [
-                RowError(path.name, line, name, reason, raw) for name, reason in check_row(values)
+                RowError(path.name, line, name, reason) for name, reason in check_row(values)
             ]
         if row_errors:
-            parsed.errors.extend(row_errors)
+            raw = _raw_line(cells)
+            parsed.errors.extend(replace(error, raw=raw) for error in row_errors)
         else:
-            parsed.rows.append(ParsedRow(line=line, values=values, raw=raw))
+            parsed.rows.append(ParsedRow(line=line, values=values, cells=cells))
     if progress and pending:
         progress(pending)
     return parsed

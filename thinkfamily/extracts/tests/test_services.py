@@ -1,6 +1,7 @@
 """The import of agency extracts: every error named, all or nothing, idempotent, with history."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -321,3 +322,23 @@ def test_import_is_audited(tmp_path):
     entry = AuditEvent.objects.get(action=AuditEvent.Action.IMPORT)
     assert entry.object_id == str(result.run.pk)
     assert entry.detail["records_created"] == 3
+
+
+def test_event_times_keep_their_instant_and_a_bare_date_is_local_midnight(tmp_path):
+    folder = write_extract(
+        tmp_path,
+        [record(record_id="R1")],
+        events=[
+            {"agency_code": "GP-Y00001", "record_id": "R1", "event_id": "E1",
+             "event_type": "visit", "occurred_at": "2026-07-01"},
+            {"agency_code": "GP-Y00001", "record_id": "R1", "event_id": "E2",
+             "event_type": "visit", "occurred_at": "2026-07-01T09:15:00Z"},
+        ],
+    )  # fmt: skip
+    extract_import(path=folder)
+
+    london = ZoneInfo("Europe/London")
+    assert Event.objects.get(external_id="E1").occurred_at == dt.datetime(2026, 7, 1, tzinfo=london)
+    assert Event.objects.get(external_id="E2").occurred_at == dt.datetime(
+        2026, 7, 1, 9, 15, tzinfo=dt.UTC
+    )
