@@ -7,11 +7,14 @@ by code), so the logins always have people to look at.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from thinkfamily.accounts.models import Agency, User
+from thinkfamily.people.models import HouseholdMembership, Person
 
 DEMO_PASSWORD = "think-sibling-demo"
 
@@ -62,3 +65,21 @@ def demo_users_create(*, password: str = DEMO_PASSWORD) -> list[DemoLogin]:
         user.save(update_fields=["password"])
         logins.append(DemoLogin(username, user.get_role_display(), agency.name))
     return logins
+
+
+def demo_pupil_with_preschool_sibling(*, school: Agency) -> Person | None:
+    """A pupil of ``school`` living with a child under five, one with a concern if possible.
+
+    The person to look up first in the demo: the school knows the pupil, and
+    through the household sees the preschool sibling it would otherwise miss.
+    """
+    five_years_ago = timezone.localdate() - dt.timedelta(days=5 * 365)
+    with_preschool_child = HouseholdMembership.objects.filter(
+        end_date__isnull=True, person__date_of_birth__gt=five_years_ago
+    ).values("household_id")
+    pupils = Person.objects.filter(
+        records__agency=school,
+        memberships__household_id__in=with_preschool_child,
+        memberships__end_date__isnull=True,
+    ).order_by("family_name", "given_name", "pk")
+    return pupils.filter(events__event_type="concern").first() or pupils.first()

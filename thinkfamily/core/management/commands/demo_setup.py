@@ -2,7 +2,12 @@
 
 from django.core.management.base import BaseCommand
 
-from thinkfamily.core.demo import DEMO_PASSWORD, demo_users_create
+from thinkfamily.accounts.models import User
+from thinkfamily.core.demo import (
+    DEMO_PASSWORD,
+    demo_pupil_with_preschool_sibling,
+    demo_users_create,
+)
 
 
 class Command(BaseCommand):
@@ -15,4 +20,11 @@ class Command(BaseCommand):
         self.stdout.write(f"Every demo login has the password: {DEMO_PASSWORD}")
         for login in logins:
             self.stdout.write(f"  {login.username:<14} {login.role:<32} {login.agency}")
+        lead = User.objects.filter(username="dsl").select_related("agency").first()
+        pupil = lead and demo_pupil_with_preschool_sibling(school=lead.agency)
+        if pupil:
+            self.stdout.write(
+                f"Try: sign in as dsl, search for {pupil.given_name} {pupil.family_name}, "
+                "and open the household to see the preschool sibling."
+            )
         self.stdout.write("")
