@@ -106,3 +106,23 @@ def normalise_address(value: str) -> str:
     """
     words = re.sub(r"[^a-z0-9]+", " ", value.lower()).split()
     return " ".join(_ADDRESS_ABBREVIATIONS.get(word, word) for word in words)
+
+
+def nhs_number_validator(value: str) -> None:
+    """Django field validator: refuse an NHS number that cannot belong to anybody."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        normalise_nhs_number(value)
+    except IdentifierError as error:
+        raise ValidationError(f"{value} is not a valid NHS number: {error}.") from None
+
+
+def upn_validator(value: str) -> None:
+    """Django field validator: refuse a Unique Pupil Number that cannot belong to anybody."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        normalise_upn(value)
+    except IdentifierError as error:
+        raise ValidationError(f"{value} is not a valid UPN: {error}.") from None

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from thinkfamily.accounts.models import Agency, User
+from thinkfamily.people.identifiers import nhs_number_validator, upn_validator
 
 
 class Sex(models.TextChoices):
@@ -76,8 +77,12 @@ class Person(models.Model):
         default=False, help_text="An unborn child; the date of birth is the expected date."
     )
     sex = models.CharField(max_length=1, choices=Sex.choices, blank=True)
-    nhs_number = models.CharField(max_length=10, null=True, blank=True)
-    upn = models.CharField("unique pupil number", max_length=13, null=True, blank=True)
+    nhs_number = models.CharField(
+        max_length=10, null=True, blank=True, validators=[nhs_number_validator]
+    )
+    upn = models.CharField(
+        "unique pupil number", max_length=13, null=True, blank=True, validators=[upn_validator]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -138,8 +143,8 @@ class AgencyRecord(models.Model):
     date_of_birth = models.DateField(null=True, blank=True)
     unborn = models.BooleanField(default=False)
     sex = models.CharField(max_length=1, choices=Sex.choices, blank=True)
-    nhs_number = models.CharField(max_length=10, blank=True)
-    upn = models.CharField(max_length=13, blank=True)
+    nhs_number = models.CharField(max_length=10, blank=True, validators=[nhs_number_validator])
+    upn = models.CharField(max_length=13, blank=True, validators=[upn_validator])
     address = models.CharField(max_length=300, blank=True)
     postcode = models.CharField(max_length=10, blank=True, help_text="Normalised: AB1 2CD.")
     household_ref = models.CharField(max_length=100, blank=True)

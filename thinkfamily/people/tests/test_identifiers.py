@@ -81,3 +81,19 @@ def test_not_a_postcode(written):
 def test_addresses_written_differently_compare_equal():
     assert normalise_address("Flat 2, 12 High St.") == normalise_address("flat 2 12 HIGH STREET")
     assert normalise_address("3 Oak Rd") != normalise_address("3 Oak Road, Flat 1")
+
+
+@pytest.mark.django_db
+def test_a_person_with_an_invalid_identifier_fails_model_validation():
+    from django.core.exceptions import ValidationError
+
+    from thinkfamily.people.models import Person
+
+    person = Person(given_name="Ola", family_name="Testvalid", nhs_number="9434765918")
+    with pytest.raises(ValidationError, match="not a valid NHS number"):
+        person.full_clean()
+    person.nhs_number, person.upn = "9434765919", "B801200005002"
+    with pytest.raises(ValidationError, match="not a valid UPN"):
+        person.full_clean()
+    person.upn = "B801200005001"
+    person.full_clean()
