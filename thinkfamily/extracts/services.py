@@ -51,7 +51,7 @@ from thinkfamily.extracts.reader import (
     count_lines,
     read_file,
 )
-from thinkfamily.matching.services import records_link_deterministically
+from thinkfamily.matching.services import LinkableRecord, records_link_deterministically
 from thinkfamily.people.models import AgencyRecord, AgencyRecordVersion, Relationship
 from thinkfamily.people.services import households_rebuild
 
@@ -263,11 +263,47 @@ def _version_values(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _write_records(
+@dataclass
+class _RecordChanges:
+    """New records (keys reserved, not yet stored) and the keys of records updated in place."""
+
+    new_rows: list[tuple[Any, ...]]
+    updated_pks: set[int]
+    unchanged: int
+
+    def pending(self) -> list[LinkableRecord]:
+        """The new records as linkage reads them, so they can be linked before being stored."""
+        at = {name: index for index, name in enumerate(_NEW_RECORD_COLUMNS)}
+        return [
+            LinkableRecord(
+                pk=row[at["id"]],
+                nhs_number=row[at["nhs_number"]],
+                upn=row[at["upn"]],
+                person_id=None,
+                given_name=row[at["given_name"]],
+                family_name=row[at["family_name"]],
+                date_of_birth=row[at["date_of_birth"]],
+                unborn=row[at["unborn"]],
+                sex=row[at["sex"]],
+                updated_at=row[at["updated_at"]],
+            )
+            for row in self.new_rows
+        ]
+
+
+_NEW_RECORD_COLUMNS = ["id", "agency", "record_id", *RECORD_FIELDS, "content_hash",
+                       "first_imported_at", "updated_at"]  # fmt: skip
+
+
+def _update_records(
     rows: list[ParsedRow], agency_ids: dict[str, int], run: ImportRun, progress: Progress
-) -> tuple[set[int], dict[str, int]]:
-    """Insert new records, update changed ones (keeping versions); return touched pks, counts."""
-    progress.stage("Writing records", len(rows))
+) -> _RecordChanges:
+    """Update changed records (keeping their old values as versions); plan the new ones.
+
+    New records get their keys now but are stored by ``_insert_records`` once
+    linkage has said which person each belongs to.
+    """
+    progress.stage("Updating records", len(rows))
     stored: dict[tuple[int, str], tuple[int, str]] = {}
     for agency_id in {agency_ids[row.values["agency_code"]] for row in rows}:
         for pk, record_id, content_hash in AgencyRecord.objects.filter(
@@ -276,8 +312,8 @@ def _write_records(
             stored[(agency_id, record_id)] = (pk, content_hash)
 
     now = timezone.now()
-    new: list[tuple] = []
-    changed: list[tuple] = []
+    new: list[tuple[Any, ...]] = []
+    changed: list[tuple[Any, ...]] = []
     for row in rows:
         agency_id = agency_ids[row.values["agency_code"]]
         content_hash = row.content_hash()
@@ -298,19 +334,21 @@ def _write_records(
     )
     bulk_update(AgencyRecord, [*RECORD_FIELDS, "content_hash", "updated_at"], changed)
     new_pks = reserve_ids(AgencyRecord, len(new))
+    progress.advance(len(rows))
+    return _RecordChanges(
+        new_rows=[(pk, *row) for pk, row in zip(new_pks, new, strict=True)],
+        updated_pks=set(changed_pks),
+        unchanged=len(rows) - len(new) - len(changed),
+    )
+
+
+def _insert_records(changes: _RecordChanges, person_of: dict[int, int]) -> None:
+    """Store the new records, each already pointing at the person linkage chose."""
     bulk_insert(
         AgencyRecord,
-        ["id", "agency", "record_id", *RECORD_FIELDS, "content_hash", "first_imported_at",
-         "updated_at"],
-        ((pk, *row) for pk, row in zip(new_pks, new, strict=True)),
-    )  # fmt: skip
-    progress.advance(len(rows))
-    counts = {
-        "records_created": len(new),
-        "records_updated": len(changed),
-        "records_unchanged": len(rows) - len(new) - len(changed),
-    }
-    return set(new_pks) | set(changed_pks), counts
+        [*_NEW_RECORD_COLUMNS, "person"],
+        ((*row, person_of[row[0]]) for row in changes.new_rows),
+    )
 
 
 def _record_pks(agency_ids: Iterable[int]) -> dict[tuple[int, str], tuple[int, int | None]]:
@@ -464,10 +502,21 @@ def extract_import(
     try:
         with transaction.atomic():
             agency_ids = _agencies(extract)
-            touched, counts = _write_records(extract.records.rows, agency_ids, run, progress)
-            counts |= _write_relationships(extract.relationships.rows, agency_ids, progress)
+            changes = _update_records(extract.records.rows, agency_ids, run, progress)
             progress.stage("Linking records into people")
-            linked = records_link_deterministically(touched_record_pks=touched, actor=started_by)
+            linked = records_link_deterministically(
+                touched_record_pks=changes.updated_pks,
+                pending=changes.pending(),
+                actor=started_by,
+            )
+            progress.stage("Storing new records")
+            _insert_records(changes, linked.person_of_pending)
+            counts = {
+                "records_created": len(changes.new_rows),
+                "records_updated": len(changes.updated_pks),
+                "records_unchanged": changes.unchanged,
+            }
+            counts |= _write_relationships(extract.relationships.rows, agency_ids, progress)
             counts |= {
                 "people_created": linked.people_created,
                 "people_updated": linked.people_updated,

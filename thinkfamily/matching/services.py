@@ -12,8 +12,11 @@ a record follow the record.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
@@ -42,6 +45,21 @@ _PERSON_FIELDS = [
 ]
 
 
+class LinkableRecord(NamedTuple):
+    """What linking reads of an agency record: identifiers, current person, demographics."""
+
+    pk: int
+    nhs_number: str
+    upn: str
+    person_id: int | None
+    given_name: str
+    family_name: str
+    date_of_birth: dt.date | None
+    unborn: bool
+    sex: str
+    updated_at: dt.datetime
+
+
 @dataclass
 class LinkResult:
     """What a linking run changed."""
@@ -51,36 +69,46 @@ class LinkResult:
     people_removed: int = 0
     records_relinked: int = 0
     conflicts: list[IdentifierConflict] = field(default_factory=list)
+    #: For records passed as ``pending`` (not yet stored): the person each belongs to.
+    person_of_pending: dict[int, int] = field(default_factory=dict)
 
 
-def _person_values(records: list[tuple]) -> tuple:
+def _person_values(records: list[LinkableRecord]) -> tuple[object, ...]:
     """The best-known demographics for a group of records, as a tuple in _PERSON_FIELDS order.
 
     The record with an NHS number is trusted first (it came from a health
     system that checked it), then one with a date of birth, then the most
     recently updated. Identifiers come from whichever record holds them.
     """
-    # record tuple: pk, nhs, upn, person_id, given, family, dob, unborn, sex, updated_at
-    best = min(records, key=lambda r: (not r[1], r[6] is None, -r[9].timestamp(), r[0]))
-    nhs = next((r[1] for r in records if r[1]), None)
-    upn = next((r[2] for r in records if r[2]), None)
-    return (best[4], best[5], best[6], best[7], best[8], nhs, upn)
+    best = min(
+        records,
+        key=lambda r: (not r.nhs_number, r.date_of_birth is None, -r.updated_at.timestamp(), r.pk),
+    )
+    nhs = next((r.nhs_number for r in records if r.nhs_number), None)
+    upn = next((r.upn for r in records if r.upn), None)
+    return (best.given_name, best.family_name, best.date_of_birth, best.unborn, best.sex, nhs, upn)
 
 
 @transaction.atomic
 def records_link_deterministically(
-    *, touched_record_pks: set[int] | None = None, actor: User | None = None
+    *,
+    touched_record_pks: set[int] | None = None,
+    pending: Sequence[LinkableRecord] = (),
+    actor: User | None = None,
 ) -> LinkResult:
     """Link every agency record to the right person and update the people it touches.
 
     ``touched_record_pks`` are records whose values changed since the last
-    run (an import passes the records it created or updated): their people's
-    demographics are recomputed even if the grouping stayed the same. Running
-    it twice in a row changes nothing the second time.
+    run (an import passes the records it updated): their people's
+    demographics are recomputed even if the grouping stayed the same.
+    ``pending`` are records about to be inserted (their keys already
+    reserved): they are linked with the rest, and ``person_of_pending`` says
+    which person to insert each with, which spares rewriting every new row.
+    Running it twice in a row changes nothing the second time.
     """
-    touched = touched_record_pks or set()
+    touched = (touched_record_pks or set()) | {record.pk for record in pending}
     records = {
-        row[0]: row
+        row[0]: LinkableRecord(*row)
         for row in AgencyRecord.objects.values_list(
             "pk",
             "nhs_number",
@@ -94,8 +122,9 @@ def records_link_deterministically(
             "updated_at",
         ).iterator(chunk_size=20000)
     }
+    records.update((record.pk, record) for record in pending)
     groups, conflicts = group_by_identifiers(
-        IdentifiedRecord(pk, row[1], row[2]) for pk, row in records.items()
+        IdentifiedRecord(pk, record.nhs_number, record.upn) for pk, record in records.items()
     )
     result = LinkResult(conflicts=conflicts)
 
@@ -104,7 +133,7 @@ def records_link_deterministically(
     claimed: set[int] = set()
     assignments: list[tuple[list[int], int | None]] = []
     for group in sorted(groups, key=lambda g: (-len(g), g[0])):
-        counts = Counter(records[pk][3] for pk in group if records[pk][3] is not None)
+        counts = Counter(records[pk].person_id for pk in group if records[pk].person_id is not None)
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         survivor = next((pk for pk, _ in ranked if pk not in claimed), None)
         if survivor is not None:
@@ -116,6 +145,7 @@ def records_link_deterministically(
     for chunk in in_chunks(sorted(claimed)):
         people = Person.objects.filter(pk__in=chunk).values_list("pk", *_PERSON_FIELDS)
         existing.update((row[0], row[1:]) for row in people)
+    pending_pks = {record.pk for record in pending}
     new_people: list[tuple] = []
     changed_people: list[tuple] = []
     relinked: list[tuple[int, int]] = []
@@ -123,11 +153,15 @@ def records_link_deterministically(
     for group, kept_pk in assignments:
         is_new = kept_pk is None
         person_pk: int = next(new_ids) if kept_pk is None else kept_pk
-        moved = [pk for pk in group if records[pk][3] != person_pk]
+        moved = [pk for pk in group if records[pk].person_id != person_pk]
         for pk in moved:
+            previous = records[pk].person_id
+            if pk in pending_pks:
+                result.person_of_pending[pk] = person_pk
+                continue
             relinked.append((pk, person_pk))
-            if records[pk][3] is not None:
-                abandoned.add(records[pk][3])
+            if previous is not None:
+                abandoned.add(previous)
         if not (is_new or moved or touched.intersection(group)):
             continue
         values = _person_values([records[pk] for pk in group])
