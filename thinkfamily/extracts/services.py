@@ -538,6 +538,8 @@ def extract_import(
             status = ImportRun.Status.PARTIAL if errors else ImportRun.Status.SUCCEEDED
             _finish(run, status, counts)
             _audit(run, counts)
+            # PostgreSQL checks every foreign key of the new rows now, at commit.
+            progress.stage("Checking and committing")
     except Exception:
         _finish(run, ImportRun.Status.FAILED, {})
         raise
