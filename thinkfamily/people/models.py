@@ -13,6 +13,7 @@ import datetime as dt
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 
 from thinkfamily.accounts.models import Agency, User
@@ -38,12 +39,12 @@ class PersonQuerySet(models.QuerySet["Person"]):
             return self.none()
         if user.sees_whole_families:
             return self.all()
-        known = Q(records__agency_id=user.agency_id)
-        in_known_household = Q(
-            memberships__household__memberships__person__records__agency_id=user.agency_id
-        )
-        ids = self.filter(known | in_known_household).values("id")
-        return self.filter(id__in=ids)
+        known = _people_known_to(user.agency_id)
+        households = _households_of(known)
+        members = HouseholdMembership.objects.filter(
+            household_id__in=households, end_date__isnull=True
+        ).values("person_id")
+        return self.filter(Q(id__in=known) | Q(id__in=members))
 
 
 class HouseholdQuerySet(models.QuerySet["Household"]):
@@ -57,8 +58,24 @@ class HouseholdQuerySet(models.QuerySet["Household"]):
             return self.none()
         if user.sees_whole_families:
             return self.all()
-        ids = self.filter(memberships__person__records__agency_id=user.agency_id).values("id")
-        return self.filter(id__in=ids)
+        return self.filter(id__in=_households_of(_people_known_to(user.agency_id)))
+
+
+# Access is decided by chains of indexed lookups (records by agency, memberships
+# by person, memberships by household) rather than one long join, so that the
+# database walks out from the agency's own records instead of scanning everyone.
+
+
+def _people_known_to(agency_id: int) -> models.QuerySet:  # type: ignore[type-arg]
+    """Ids of the people an agency holds a record of."""
+    return AgencyRecord.objects.filter(agency_id=agency_id).values("person_id")
+
+
+def _households_of(people: models.QuerySet) -> models.QuerySet:  # type: ignore[type-arg]
+    """Ids of the households those people currently live in."""
+    return HouseholdMembership.objects.filter(person_id__in=people, end_date__isnull=True).values(
+        "household_id"
+    )
 
 
 class Person(models.Model):
@@ -100,7 +117,9 @@ class Person(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["family_name", "given_name"]),
+            # Name search compares lower-cased prefixes as ranges (see people.selectors).
+            models.Index(Lower("family_name"), name="person_family_name_lower"),
+            models.Index(Lower("given_name"), name="person_given_name_lower"),
             models.Index(fields=["date_of_birth"]),
         ]
 
@@ -164,6 +183,8 @@ class AgencyRecord(models.Model):
             models.Index(fields=["nhs_number"]),
             models.Index(fields=["upn"]),
             models.Index(fields=["postcode"]),
+            models.Index(Lower("family_name"), name="record_family_name_lower"),
+            models.Index(Lower("given_name"), name="record_given_name_lower"),
         ]
 
     def __str__(self) -> str:

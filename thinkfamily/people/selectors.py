@@ -12,8 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Lower
+from django.db.models.lookups import GreaterThanOrEqual, LessThan
 
 from thinkfamily.accounts.backends import (
     access_reason,
@@ -38,6 +41,31 @@ def _parse_date(text: str) -> dt.date | None:
         except ValueError:
             continue
     return None
+
+
+def _prefix_range(field: str, word: str) -> Q:
+    """``field`` starts with ``word``, case-insensitively, as a range on the lower-cased field.
+
+    A range (``>= "smi"`` and ``< "smj"``) uses the expression index on
+    ``LOWER(field)`` on both SQLite and PostgreSQL, where ``LIKE 'smi%'`` would
+    read every row. (SQLite lower-cases ASCII letters only.)
+    """
+    low = word.lower()
+    high = low[:-1] + chr(ord(low[-1]) + 1)
+    lowered = Lower(field)
+    return Q(GreaterThanOrEqual(lowered, low), LessThan(lowered, high))
+
+
+def _people_named(word: str) -> QuerySet[Any]:
+    """Ids of people with a given or family name starting with ``word``, on the person
+    or on any agency's record of them (so a former surname still finds them)."""
+    on_person = Person.objects.filter(
+        _prefix_range("given_name", word) | _prefix_range("family_name", word)
+    ).values("id")
+    on_record = AgencyRecord.objects.filter(
+        _prefix_range("given_name", word) | _prefix_range("family_name", word)
+    ).values("person_id")
+    return on_person.union(on_record)
 
 
 def _search_filter(query: str) -> Q:
@@ -77,12 +105,7 @@ def _search_filter(query: str) -> Q:
             remaining.append(words[index])
             index += 1
     for word in remaining:
-        condition &= (
-            Q(given_name__istartswith=word)
-            | Q(family_name__istartswith=word)
-            | Q(records__given_name__istartswith=word)
-            | Q(records__family_name__istartswith=word)
-        )
+        condition &= Q(id__in=_people_named(word))
     return condition
 
 
