@@ -10,6 +10,7 @@ from what agencies say about who lives together.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -66,12 +67,12 @@ class HouseholdQuerySet(models.QuerySet["Household"]):
 # database walks out from the agency's own records instead of scanning everyone.
 
 
-def _people_known_to(agency_id: int) -> models.QuerySet:  # type: ignore[type-arg]
+def _people_known_to(agency_id: int) -> models.QuerySet[Any, Any]:
     """Ids of the people an agency holds a record of."""
     return AgencyRecord.objects.filter(agency_id=agency_id).values("person_id")
 
 
-def _households_of(people: models.QuerySet) -> models.QuerySet:  # type: ignore[type-arg]
+def _households_of(people: models.QuerySet[Any, Any]) -> models.QuerySet[Any, Any]:
     """Ids of the households those people currently live in."""
     return HouseholdMembership.objects.filter(person_id__in=people, end_date__isnull=True).values(
         "household_id"
