@@ -142,3 +142,22 @@ def test_age_is_whole_years_on_the_day(county):
     hana = person("Hana")
     assert hana.age_on(dt.date(2026, 3, 2)) == 2
     assert hana.age_on(dt.date(2026, 3, 3)) == 3
+
+
+def test_search_finds_a_person_by_a_name_only_one_agency_recorded(tmp_path):
+    folder = write_extract(
+        tmp_path / "renamed",
+        [
+            record(record_id="G9", given_name="Mia", family_name="Newname",
+                   date_of_birth="2015-05-05", nhs_number=valid_nhs(9)),
+            record(agency_code="SCH-PINE", agency_type="school", record_id="S9",
+                   given_name="Mia", family_name="Oldname", nhs_number=valid_nhs(9)),
+        ],
+    )  # fmt: skip
+    extract_import(path=folder)
+    school = user_of("SCH-PINE")
+
+    found = person_search(query="OLDNAME mi", viewer=school)
+
+    assert [(p.given_name, p.family_name) for p in found] == [("Mia", "Newname")]
+    assert person_search(query="Oldnamex", viewer=school) == []
