@@ -20,7 +20,9 @@ class TerminalProgress:
 
     def stage(self, name: str, total: int | None = None) -> None:
         self.close()
-        if self.enabled:
+        if self.enabled and total is None:  # a stage without rows to count: show the time
+            self.bar = tqdm(desc=name, bar_format="{desc}: {elapsed}", leave=True)
+        elif self.enabled:
             self.bar = tqdm(total=total, desc=name, unit=" rows", unit_scale=True, leave=True)
 
     def advance(self, count: int) -> None:
