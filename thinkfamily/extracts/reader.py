@@ -276,11 +276,15 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[str] | None, str]]:
             yield reader.line_num, cells, ""
 
 
+#: A rule across the columns of one row: returns (column, reason) for each problem.
+RowCheck = Callable[[dict[str, Any]], list[tuple[str, str]]]
+
+
 def read_file(
     path: Path,
     columns: dict[str, Column],
     *,
-    check_row: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None,
+    check_row: RowCheck | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ParsedFile:
     """Parse and validate one CSV file of an extract against its columns.

@@ -43,8 +43,10 @@ from thinkfamily.extracts.reader import (
     RECORDS_FILE,
     RELATIONSHIP_COLUMNS,
     RELATIONSHIPS_FILE,
+    Column,
     ParsedFile,
     ParsedRow,
+    RowCheck,
     RowError,
     check_record_row,
     check_relationship_row,
@@ -129,7 +131,7 @@ def _read_extract(path: Path, progress: Progress) -> _Extract:
     known = {RECORDS_FILE, RELATIONSHIPS_FILE, EVENTS_FILE} | IGNORED_FILES
     unknown = sorted(p.name for p in path.glob("*.csv") if p.name not in known)
 
-    def read(name: str, columns: dict, check: Any = None) -> ParsedFile:
+    def read(name: str, columns: dict[str, Column], check: RowCheck | None = None) -> ParsedFile:
         file_path = path / name
         if not file_path.is_file():
             return ParsedFile(name=name)
