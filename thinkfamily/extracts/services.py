@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -396,6 +397,7 @@ def _write_relationships(
     return {"relationships_created": len(new), "relationships_updated": len(changed)}
 
 
+@functools.lru_cache(maxsize=65536)  # events of one extract share many dates
 def _aware(moment: dt.datetime) -> dt.datetime:
     """A date-time from an extract, in the partnership's time zone when it names none."""
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment)

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class IdentifiedRecord:
+class IdentifiedRecord(NamedTuple):
     """The parts of an agency record that deterministic linkage looks at."""
 
     record_pk: int
