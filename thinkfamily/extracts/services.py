@@ -18,11 +18,13 @@ Re-importing the same extract changes nothing. The import is recorded as an
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import functools
+import gc
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -473,6 +475,25 @@ def _audit(run: ImportRun, counts: dict[str, int]) -> None:
     )
 
 
+@contextlib.contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the length of an import.
+
+    An import allocates millions of rows, tuples and dicts that never form
+    reference cycles; the collector's repeated passes over them cost about a
+    third of the time spent reading a large extract. Reference counting still
+    frees everything as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@_cycle_collector_paused()
 def extract_import(
     *,
     path: Path,
