@@ -276,10 +276,6 @@ class HouseholdMembership(models.Model):
     def __str__(self) -> str:
         return f"{self.person} — {self.get_role_display()} in {self.household}"
 
-    @property
-    def is_current(self) -> bool:
-        return self.end_date is None or self.end_date >= dt.date.today()
-
 
 class Relationship(models.Model):
     """What one agency records about how two of its records are related.
@@ -318,7 +314,3 @@ class Relationship(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record} is {self.get_kind_display().lower()} of {self.related_record}"
-
-    @property
-    def is_current(self) -> bool:
-        return self.end_date is None or self.end_date >= dt.date.today()
