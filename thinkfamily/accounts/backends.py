@@ -13,10 +13,19 @@ from django.contrib.auth.backends import ModelBackend
 from django.db.models import Model
 
 from thinkfamily.accounts.models import User
+from thinkfamily.matching.models import CandidatePair, Merge
 from thinkfamily.people.models import Household, Person
 
 VIEW_PERSON = "people.view_person"
 VIEW_HOUSEHOLD = "people.view_household"
+REVIEW_CANDIDATE = "matching.review_candidate"
+UNDO_MERGE = "matching.undo_merge"
+VIEW_PARALLEL_RECORDS = "matching.view_parallel_records"
+
+#: Roles that decide whether two records are one person, and may undo a merge:
+#: joining two children into one, or parting one child into two, is a
+#: safeguarding decision for children's social care and partnership managers.
+LINKAGE_DECISION_ROLES = frozenset({User.Role.CSC_MANAGER, User.Role.PARTNERSHIP_MANAGER})
 
 
 def access_reason(user: User, person: Person) -> str | None:
@@ -54,12 +63,25 @@ def reads_chronology_of(user: User, person: Person) -> bool:
     return user.sees_whole_families or person.records.filter(agency_id=user.agency_id).exists()
 
 
+def decides_linkage(user: User) -> bool:
+    """Whether the user may review candidate pairs and undo merges (any pair, any merge)."""
+    return user.is_active and user.agency_id is not None and user.role in LINKAGE_DECISION_ROLES
+
+
 class SafeguardingAccessBackend(ModelBackend):
     """Django's model backend for sign-in, plus object-level rules for case records."""
 
     def has_perm(self, user_obj: object, perm: str, obj: Model | None = None) -> bool:
         if not isinstance(user_obj, User):
             return False
+        if perm == REVIEW_CANDIDATE and (obj is None or isinstance(obj, CandidatePair)):
+            # The role decides, not the pair: a manager reviews every pair in the partnership.
+            return decides_linkage(user_obj)
+        if perm == UNDO_MERGE and (obj is None or isinstance(obj, Merge)):
+            return decides_linkage(user_obj)
+        if perm == VIEW_PARALLEL_RECORDS:
+            # Each agency resolves its own parallel records; the list is of its own records.
+            return user_obj.is_active and user_obj.agency_id is not None
         if obj is None:
             return super().has_perm(user_obj, perm, obj)
         if perm == VIEW_PERSON and isinstance(obj, Person):

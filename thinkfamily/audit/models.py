@@ -32,6 +32,10 @@ class AuditEvent(models.Model):
         SEARCH = "search", "Searched for people"
         IMPORT = "import", "Imported an extract"
         LINK = "link", "Linked records"
+        MERGE = "merge", "Merged people"
+        UNMERGE = "unmerge", "Undid a merge"
+        REVIEW = "review", "Reviewed a candidate pair"
+        VIEW_WORKLIST = "view_worklist", "Viewed a worklist"
         SIGN_IN = "sign_in", "Signed in"
         SIGN_OUT = "sign_out", "Signed out"
 

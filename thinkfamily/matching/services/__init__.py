@@ -10,5 +10,21 @@ from thinkfamily.matching.services.linking import (
     LinkResult,
     records_link_deterministically,
 )
+from thinkfamily.matching.services.merging import merge_undo, merge_undo_refusal, people_merge
+from thinkfamily.matching.services.review import (
+    candidate_confirm,
+    candidate_defer,
+    candidate_reject,
+)
 
-__all__ = ["LinkResult", "LinkableRecord", "records_link_deterministically"]
+__all__ = [
+    "LinkResult",
+    "LinkableRecord",
+    "candidate_confirm",
+    "candidate_defer",
+    "candidate_reject",
+    "merge_undo",
+    "merge_undo_refusal",
+    "people_merge",
+    "records_link_deterministically",
+]

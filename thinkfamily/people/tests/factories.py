@@ -14,7 +14,13 @@ from django.utils import timezone
 
 from thinkfamily.accounts.models import Agency, User
 from thinkfamily.events.models import Event
-from thinkfamily.people.models import AgencyRecord, Household, HouseholdMembership, Person
+from thinkfamily.people.models import (
+    AgencyRecord,
+    Household,
+    HouseholdMembership,
+    Person,
+    Relationship,
+)
 
 #: Valid NHS numbers (correct check digit), for tests only.
 NHS_NUMBERS = ("9434765919", "9434765870", "9434765889", "9434765897", "9434765900")
@@ -149,4 +155,13 @@ def make_event(
         restricted=restricted,
         seen_in_person=seen_in_person,
         category=category,
+    )
+
+
+def make_relationship(
+    record: AgencyRecord, related_record: AgencyRecord, kind: str = Relationship.Kind.PARENT
+) -> Relationship:
+    """``record``'s agency says ``record`` is the ``kind`` of ``related_record``."""
+    return Relationship.objects.create(
+        agency=record.agency, record=record, related_record=related_record, kind=kind
     )
