@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("thinkfamily.accounts.urls")),
     path("", include("thinkfamily.people.urls")),
+    path("matching/", include("thinkfamily.matching.urls")),
 ]

@@ -53,6 +53,14 @@ def yes_no(value: object) -> str:
     return "Yes" if value else "No"
 
 
+@register.filter
+def percent(value: float | None, missing: str = "Not scored") -> str:
+    """A probability as a percentage to one decimal place ("87.5%"); ``missing`` when empty."""
+    if value is None:
+        return missing
+    return f"{value * 100:.1f}%"
+
+
 @register.inclusion_tag("core/components/tag.html")
 def govuk_tag(text: str, colour: str = "", classes: str = "") -> dict[str, str]:
     """A tag (``govuk-tag``); ``colour`` is a GOV.UK tag colour such as "grey" or "red"."""
@@ -175,6 +183,84 @@ def govuk_field(
     )
 
 
+@register.inclusion_tag("core/components/textarea.html")
+def govuk_textarea(
+    field: forms.BoundField, *, rows: int = 5, classes: str = ""
+) -> dict[str, object]:
+    """A form field as a GOV.UK textarea, with its label, help text and first error."""
+    input_id = field.id_for_label
+    hint = str(field.help_text)
+    error = str(field.errors[0]) if field.errors else ""
+    return {
+        "name": field.html_name,
+        "id": input_id,
+        "label": str(field.label),
+        "value": field.value() or "",
+        "hint": hint,
+        "error": error,
+        "rows": rows,
+        "classes": classes,
+        "described_by": " ".join(
+            part
+            for part, present in ((f"{input_id}-hint", hint), (f"{input_id}-error", error))
+            if present
+        ),
+    }
+
+
+@register.inclusion_tag("core/components/radios.html")
+def govuk_radios(
+    field: forms.BoundField,
+    *,
+    legend_is_page_heading: bool = False,
+    legend_size: str = "m",
+) -> dict[str, object]:
+    """A choice field as GOV.UK radios in a fieldset whose legend is the field's label.
+
+    The first radio carries the field's own id, so the error summary's link
+    (``#id_<name>``) lands on it, as GOV.UK asks. Each choice's hint is the
+    text after " — " in its label, if any.
+    """
+    field_id = field.auto_id
+    current = field.value()
+    options = []
+    for index, (value, label) in enumerate(field.field.choices):  # type: ignore[attr-defined]
+        text, _, hint = str(label).partition(" — ")
+        option_id = field_id if index == 0 else f"{field_id}-{index + 1}"
+        options.append(
+            {
+                "id": option_id,
+                "value": value,
+                "label": text,
+                "hint": hint,
+                "checked": str(value) == str(current),
+            }
+        )
+    hint = str(field.help_text)
+    error = str(field.errors[0]) if field.errors else ""
+    return {
+        "name": field.html_name,
+        "id": field_id,
+        "legend": str(field.label),
+        "legend_is_page_heading": legend_is_page_heading,
+        "legend_size": legend_size,
+        "hint": hint,
+        "error": error,
+        "options": options,
+        "described_by": " ".join(
+            part
+            for part, present in ((f"{field_id}-hint", hint), (f"{field_id}-error", error))
+            if present
+        ),
+    }
+
+
+@register.inclusion_tag("core/components/notification_banner.html")
+def govuk_notification_banner(text: str, *, success: bool = True) -> dict[str, object]:
+    """A notification banner (``govuk-notification-banner``); green "Success" by default."""
+    return {"text": text, "success": success}
+
+
 @register.inclusion_tag("core/components/error_summary.html")
 def govuk_error_summary(form: forms.BaseForm) -> dict[str, object]:
     """The error summary (``govuk-error-summary``) for a form, each error linking to its field.
@@ -185,8 +271,10 @@ def govuk_error_summary(form: forms.BaseForm) -> dict[str, object]:
     if not form.errors:
         return {"errors": []}
     fields = list(form)
-    first_field_id = fields[0].id_for_label if fields else ""
+    # Radios have no one input to label, so they are linked by the field's own id.
+    first_field_id = (fields[0].id_for_label or fields[0].auto_id) if fields else ""
     errors = [(f"#{first_field_id}", message) for message in form.non_field_errors()]
     for field in fields:
-        errors.extend((f"#{field.id_for_label}", message) for message in field.errors)
+        field_id = field.id_for_label or field.auto_id
+        errors.extend((f"#{field_id}", message) for message in field.errors)
     return {"errors": errors}
