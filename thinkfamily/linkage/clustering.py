@@ -1,0 +1,175 @@
+"""Turning scored pairs into people, without ever joining two people who cannot be one.
+
+Splink's own clustering joins every pair above a threshold (connected
+components), so one wrong link — twins, a sibling, a father and son of the
+same name — chains whole families into one person. Here links are added
+strongest first, and each is refused when the two groups it would join
+cannot be one person:
+
+- they would hold two different NHS numbers, or two different UPNs
+  (disagreement on a national identifier is strong evidence of two people);
+- a record of one and a record of the other are a cannot-link pair: an
+  agency relates them (its own records of siblings, parent and child,
+  partners), they are twins (one agency's household, one date of birth, two
+  given names), or a person reviewed them and said "different people".
+
+A third kind of pair is doubtful rather than impossible (one agency's two
+records in one household whose dates of birth differ or are missing: a
+parallel record, or a father and son of one name). A link that would join a
+doubtful pair is not made automatically but handed to clerical review.
+
+Pure Python on integer keys; a million records and a few million pairs take
+seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+
+class Edge(NamedTuple):
+    """A reason to think two records are one person."""
+
+    left: int
+    right: int
+    probability: float
+    rule: str
+    #: False when the pair agrees on where the person lives but not on who they
+    #: are (given name or date of birth disagree): evidence for review, not a link.
+    identity_agrees: bool = True
+
+
+@dataclass
+class Clustering:
+    """People found: each record's cluster, the links used, and pairs for review."""
+
+    cluster_of: dict[int, int]
+    links: list[Edge] = field(default_factory=list)
+    review: list[Edge] = field(default_factory=list)
+    refused: int = 0
+
+
+class _Groups:
+    """Union-find whose groups remember their identifiers, members and cannot-link records."""
+
+    def __init__(self, keys: Sequence[int], identifiers: dict[int, tuple[str, str]]) -> None:
+        self.parent = {key: key for key in keys}
+        self.members: dict[int, list[int]] = {key: [key] for key in keys}
+        self.identifiers: dict[int, tuple[str, str]] = dict(identifiers)
+        self.cannot: dict[int, set[int]] = {}
+        self.doubt: dict[int, set[int]] = {}
+
+    def root(self, key: int) -> int:
+        parent = self.parent
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    @staticmethod
+    def _pair(between: dict[int, set[int]], first: int, second: int) -> None:
+        between.setdefault(first, set()).add(second)
+        between.setdefault(second, set()).add(first)
+
+    def forbid(self, first: int, second: int) -> None:
+        self._pair(self.cannot, first, second)
+
+    def question(self, first: int, second: int) -> None:
+        self._pair(self.doubt, first, second)
+
+    def _crosses(self, between: dict[int, set[int]], first: int, second: int) -> bool:
+        small, large = sorted((first, second), key=lambda root: len(self.members[root]))
+        pairs = between.get(large)
+        return bool(pairs) and not pairs.isdisjoint(self.members[small])  # type: ignore[union-attr]
+
+    def may_join(self, first: int, second: int) -> bool:
+        """Whether the groups of two roots may be one person."""
+        nhs_a, upn_a = self.identifiers.get(first, ("", ""))
+        nhs_b, upn_b = self.identifiers.get(second, ("", ""))
+        if (nhs_a and nhs_b and nhs_a != nhs_b) or (upn_a and upn_b and upn_a != upn_b):
+            return False
+        return not self._crosses(self.cannot, first, second)
+
+    def doubtful(self, first: int, second: int) -> bool:
+        """Whether joining the groups of two roots needs a person to decide."""
+        return self._crosses(self.doubt, first, second)
+
+    def join(self, first: int, second: int) -> None:
+        keep, absorb = sorted((first, second), key=lambda root: -len(self.members[root]))
+        self.parent[absorb] = keep
+        self.members[keep].extend(self.members.pop(absorb))
+        nhs_a, upn_a = self.identifiers.get(keep, ("", ""))
+        nhs_b, upn_b = self.identifiers.pop(absorb, ("", ""))
+        if nhs_b or upn_b:
+            self.identifiers[keep] = (nhs_a or nhs_b, upn_a or upn_b)
+        for between in (self.cannot, self.doubt):
+            if absorbed := between.pop(absorb, None):
+                between.setdefault(keep, set()).update(absorbed)
+
+
+def cluster(
+    keys: Sequence[int],
+    *,
+    identifiers: dict[int, tuple[str, str]],
+    edges: Iterable[Edge],
+    cannot_link: Iterable[tuple[int, int]] = (),
+    doubtful: Iterable[tuple[int, int]] = (),
+    link_threshold: float,
+) -> Clustering:
+    """Group records into people.
+
+    Args:
+        keys: every record's ``unique_id``.
+        identifiers: ``(nhs_number, upn)`` of each record that has either.
+        edges: identifier agreements (probability 1) and model scores; taken
+            strongest first, ties broken by the keys so the result is repeatable.
+        cannot_link: pairs that must stay apart whatever the evidence.
+        doubtful: pairs that only a person may join: a link joining them goes to review.
+        link_threshold: model edges below it (or without identity agreement)
+            are only offered for review.
+
+    Example:
+        >>> result = cluster(
+        ...     [1, 2, 3],
+        ...     identifiers={1: ("9434765919", ""), 3: ("9434765870", "")},
+        ...     edges=[Edge(1, 2, 0.999, "model"), Edge(2, 3, 0.998, "model")],
+        ...     link_threshold=0.99,
+        ... )
+        >>> result.cluster_of, [(e.left, e.right) for e in result.review]
+        ({1: 1, 2: 1, 3: 3}, [(2, 3)])
+    """
+    groups = _Groups(keys, identifiers)
+    for first, second in cannot_link:
+        if first in groups.parent and second in groups.parent and first != second:
+            groups.forbid(first, second)
+    for first, second in doubtful:
+        if first in groups.parent and second in groups.parent and first != second:
+            groups.question(first, second)
+    result = Clustering(cluster_of={})
+    maybe: list[Edge] = []
+    ordered = sorted(edges, key=lambda edge: (-edge.probability, edge.left, edge.right))
+    for edge in ordered:
+        if edge.probability < link_threshold or not edge.identity_agrees:
+            maybe.append(edge)
+            continue
+        first, second = groups.root(edge.left), groups.root(edge.right)
+        if first == second:
+            continue
+        if not groups.may_join(first, second):
+            result.refused += 1
+        elif edge.rule == "model" and groups.doubtful(first, second):
+            maybe.append(edge._replace(rule=f"{edge.rule}, doubtful: one agency's household"))
+        else:
+            groups.join(first, second)
+            result.links.append(edge)
+    for edge in maybe:
+        first, second = groups.root(edge.left), groups.root(edge.right)
+        if first != second and groups.may_join(first, second):
+            result.review.append(edge)
+    for members in groups.members.values():
+        lowest = min(members)
+        for key in members:
+            result.cluster_of[key] = lowest
+    return result

@@ -1,0 +1,103 @@
+"""What the records themselves say about who are different people.
+
+An agency that records two of its records as siblings, parent and child or
+partners is saying they are two people; so is one that keeps two children
+in one household with one date of birth and two different given names
+(twins). These are cannot-link constraints: no score overrides them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    import duckdb
+
+PAIR_COLUMNS = ["unique_id_l", "unique_id_r"]
+
+
+def related_pairs(relationships: pd.DataFrame | None) -> pd.DataFrame:
+    """Pairs of records one agency relates to each other, lower key first.
+
+    ``relationships`` has columns ``unique_id`` and ``related_unique_id`` (any
+    relationship: parent, child, sibling, partner, carer, household member).
+    """
+    if relationships is None or relationships.empty:
+        return pd.DataFrame(columns=PAIR_COLUMNS, dtype="int64")
+    first = relationships["unique_id"].astype("int64")
+    second = relationships["related_unique_id"].astype("int64")
+    pairs = pd.DataFrame(
+        {
+            "unique_id_l": first.where(first < second, second),
+            "unique_id_r": second.where(first < second, first),
+        }
+    )
+    return pairs[pairs.unique_id_l != pairs.unique_id_r].drop_duplicates(ignore_index=True)
+
+
+def twin_pairs(con: duckdb.DuckDBPyConnection, prepared_table: str) -> pd.DataFrame:
+    """Records one source keeps in one household with one date of birth but different names.
+
+    Names that are forms of each other, or one slip apart, are not different
+    names: "Tom" and "Thomas" in one household are one boy recorded twice
+    (a parallel record), not twins.
+    """
+    return con.sql(
+        f"""
+        select l.unique_id as unique_id_l, r.unique_id as unique_id_r
+        from {prepared_table} l
+        join {prepared_table} r
+          on l.source_dataset = r.source_dataset
+         and l.household = r.household
+         and l.date_of_birth = r.date_of_birth
+         and l.unique_id < r.unique_id
+        where l.given_name <> r.given_name
+          and damerau_levenshtein(l.given_name, r.given_name) > 1
+          and not list_contains(coalesce(l.given_forms, []), r.given_name)
+          and not list_contains(coalesce(r.given_forms, []), l.given_name)
+        """
+    ).df()
+
+
+def doubtful_pairs(con: duckdb.DuckDBPyConnection, prepared_table: str) -> pd.DataFrame:
+    """Records one source keeps in one household that only a person should join.
+
+    An agency that keeps two records in one household is usually recording
+    two people: a father and a son of the same name, a mother and daughter.
+    When their dates of birth differ or one is missing, nothing in the records
+    can tell a second record of one person (a parallel record) from a
+    namesake, so the pair goes to clerical review instead of being linked.
+    """
+    return con.sql(
+        f"""
+        select l.unique_id as unique_id_l, r.unique_id as unique_id_r
+        from {prepared_table} l
+        join {prepared_table} r
+          on l.source_dataset = r.source_dataset
+         and l.household = r.household
+         and l.unique_id < r.unique_id
+        where l.date_of_birth is null or r.date_of_birth is null
+           or l.date_of_birth <> r.date_of_birth
+        """
+    ).df()
+
+
+def cannot_link_pairs(
+    con: duckdb.DuckDBPyConnection,
+    prepared_table: str,
+    relationships: pd.DataFrame | None,
+    extra: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Every cannot-link pair: related records, twins, and ``extra`` (reviewed as different)."""
+    frames = [related_pairs(relationships), twin_pairs(con, prepared_table)]
+    if extra is not None and not extra.empty:
+        frames.append(
+            related_pairs(
+                extra.rename(
+                    columns={"unique_id_l": "unique_id", "unique_id_r": "related_unique_id"}
+                )
+            )
+        )
+    return pd.concat(frames, ignore_index=True).drop_duplicates(ignore_index=True)
