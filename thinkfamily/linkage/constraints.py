@@ -84,6 +84,39 @@ def doubtful_pairs(con: duckdb.DuckDBPyConnection, prepared_table: str) -> pd.Da
     ).df()
 
 
+#: Partners born this many years apart are two people (a father and son of one name),
+#: not one person with a mistyped date.
+GENERATION_YEARS = 12
+
+
+def ambiguous_records(
+    con: duckdb.DuckDBPyConnection, scored_table: str, prepared_table: str, *, link_threshold: float
+) -> set[int]:
+    """Records that match strongly with two people a generation apart.
+
+    A police record of "Josh Marsden" at an address with no date of birth
+    matches both Josh Marsden born 1985 and his son Josh Marsden born 2018.
+    Linking it to either is a guess; such a record goes to clerical review.
+    """
+    rows = con.sql(
+        f"""
+        with strong as (
+            select unique_id_l as record, unique_id_r as partner from {scored_table}
+            where match_probability >= {link_threshold} and identity_agrees
+            union all
+            select unique_id_r, unique_id_l from {scored_table}
+            where match_probability >= {link_threshold} and identity_agrees
+        )
+        select s.record
+        from strong s join {prepared_table} p on p.unique_id = s.partner
+        where p.birth_year is not null
+        group by s.record
+        having max(p.birth_year) - min(p.birth_year) >= {GENERATION_YEARS}
+        """
+    ).fetchall()
+    return {record for (record,) in rows}
+
+
 def cannot_link_pairs(
     con: duckdb.DuckDBPyConnection,
     prepared_table: str,

@@ -23,6 +23,7 @@ beside them), saved and reloaded with ``LinkageModel.save``/``load``.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -246,6 +247,31 @@ def settings_for(*, link_type: str = "dedupe_only", with_other_id: bool = False)
         additional_columns_to_retain=[],
         # Splink's default name for it; ours means the agency, so keep Splink off it.
         source_dataset_column_name="source_dataset" if link_type == "link_only" else None,
+    )
+
+
+def level_weight(settings: dict[str, Any], comparison: str, label: str) -> float:
+    """The trained match weight of one level of one comparison."""
+    for each in settings["comparisons"]:
+        if each["output_column_name"] != comparison:
+            continue
+        for level in each["comparison_levels"]:
+            if level.get("label_for_charts") == label:
+                return math.log2(level["m_probability"] / level["u_probability"])
+    raise LinkageError(f"the model has no level {label!r} in {comparison!r}")
+
+
+def identity_sql(model: LinkageModel) -> str:
+    """SQL, over a prediction's ``mw_`` columns, for "the records agree on who this is".
+
+    Family members share surnames and addresses, so a match must rest on the
+    given name or the exact date of birth, and neither may contradict it.
+    A placeholder name ("Baby") with a date one digit out is not enough.
+    """
+    exact_birth = level_weight(model.splink_settings, "date_of_birth", "the same") - 0.01
+    return (
+        "(mw_given_name >= 0 and mw_date_of_birth >= 0 "
+        f"and (mw_given_name > 0 or mw_date_of_birth >= {exact_birth:.4f}))"
     )
 
 

@@ -26,9 +26,9 @@ import pandas as pd
 from splink import DuckDBAPI, Linker, block_on
 
 from thinkfamily.linkage.clustering import Edge, cluster
-from thinkfamily.linkage.constraints import cannot_link_pairs, doubtful_pairs
+from thinkfamily.linkage.constraints import ambiguous_records, cannot_link_pairs, doubtful_pairs
 from thinkfamily.linkage.errors import LinkageError
-from thinkfamily.linkage.model import LinkageModel, Thresholds, settings_for
+from thinkfamily.linkage.model import LinkageModel, Thresholds, identity_sql, settings_for
 from thinkfamily.linkage.prepare import prepare_records
 from thinkfamily.linkage.results import LinkageResult
 
@@ -201,14 +201,16 @@ def link_records(
 
     with _stage(seconds, "predict"):
         predictions = linker.inference.predict(threshold_match_probability=thresholds.review)
-        scored = con.sql(
+        con.execute(
             f"""
+            create table scored as
             select unique_id_l, unique_id_r, match_probability, match_weight,
-                   mw_given_name >= 0 and mw_date_of_birth >= 0
-                       and mw_given_name + mw_date_of_birth > 0 as identity_agrees
+                   columns('^mw_'), {identity_sql(model)} as identity_agrees
             from {predictions.physical_name}
             """
-        ).df()
+        )
+        ambiguous = ambiguous_records(con, "scored", "prepared", link_threshold=thresholds.link)
+        scored = con.sql("select * from scored").df()
     with _stage(seconds, "constraints"):
         constraints = cannot_link_pairs(con, "prepared", relationships, cannot_link)
         doubts = doubtful_pairs(con, "prepared")
@@ -235,6 +237,8 @@ def link_records(
         keys = [key for (key,) in con.sql("select unique_id from prepared").fetchall()]
         model_edges = (
             Edge(int(left), int(right), float(probability), "model", bool(agrees))
+            if left not in ambiguous and right not in ambiguous
+            else Edge(int(left), int(right), float(probability), "model, ambiguous", False)
             for left, right, probability, agrees in zip(
                 scored.unique_id_l,
                 scored.unique_id_r,
@@ -258,7 +262,7 @@ def link_records(
         ),
         links=_edges_frame(found.links),
         review=_edges_frame(found.review),
-        scored=scored[["unique_id_l", "unique_id_r", "match_probability"]],
+        scored=scored,
         model=model,
         seconds=seconds,
     )
