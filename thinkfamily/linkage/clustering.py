@@ -6,8 +6,10 @@ same name — chains whole families into one person. Here links are added
 strongest first, and each is refused when the two groups it would join
 cannot be one person:
 
-- they would hold two different NHS numbers, or two different UPNs
-  (disagreement on a national identifier is strong evidence of two people);
+- they would hold two different values of something a person has only one
+  of: an NHS number, a UPN (disagreement on a national identifier is strong
+  evidence of two people), the GP practice they are registered with, the
+  school whose roll they are on;
 - a record of one and a record of the other are a cannot-link pair: an
   agency relates them (its own records of siblings, parent and child,
   partners), they are twins (one agency's household, one date of birth, two
@@ -36,9 +38,10 @@ class Edge(NamedTuple):
     right: int
     probability: float
     rule: str
-    #: False when the pair agrees on where the person lives but not on who they
-    #: are (given name or date of birth disagree): evidence for review, not a link.
-    identity_agrees: bool = True
+    #: Whether the evidence is enough to link without a person looking: false for
+    #: a score below the link threshold, or a pair that agrees on where someone
+    #: lives but not on who they are. Such an edge is only offered for review.
+    automatic: bool = True
 
 
 @dataclass
@@ -52,12 +55,12 @@ class Clustering:
 
 
 class _Groups:
-    """Union-find whose groups remember their identifiers, members and cannot-link records."""
+    """Union-find whose groups remember their one-only values, members and cannot-link records."""
 
-    def __init__(self, keys: Sequence[int], identifiers: dict[int, tuple[str, str]]) -> None:
+    def __init__(self, keys: Sequence[int], identifiers: dict[int, tuple[str, ...]]) -> None:
         self.parent = {key: key for key in keys}
         self.members: dict[int, list[int]] = {key: [key] for key in keys}
-        self.identifiers: dict[int, tuple[str, str]] = dict(identifiers)
+        self.identifiers: dict[int, tuple[str, ...]] = dict(identifiers)
         self.cannot: dict[int, set[int]] = {}
         self.doubt: dict[int, set[int]] = {}
 
@@ -86,9 +89,8 @@ class _Groups:
 
     def may_join(self, first: int, second: int) -> bool:
         """Whether the groups of two roots may be one person."""
-        nhs_a, upn_a = self.identifiers.get(first, ("", ""))
-        nhs_b, upn_b = self.identifiers.get(second, ("", ""))
-        if (nhs_a and nhs_b and nhs_a != nhs_b) or (upn_a and upn_b and upn_a != upn_b):
+        mine, theirs = self.identifiers.get(first), self.identifiers.get(second)
+        if mine and theirs and any(a and b and a != b for a, b in zip(mine, theirs, strict=True)):
             return False
         return not self._crosses(self.cannot, first, second)
 
@@ -100,10 +102,11 @@ class _Groups:
         keep, absorb = sorted((first, second), key=lambda root: -len(self.members[root]))
         self.parent[absorb] = keep
         self.members[keep].extend(self.members.pop(absorb))
-        nhs_a, upn_a = self.identifiers.get(keep, ("", ""))
-        nhs_b, upn_b = self.identifiers.pop(absorb, ("", ""))
-        if nhs_b or upn_b:
-            self.identifiers[keep] = (nhs_a or nhs_b, upn_a or upn_b)
+        mine, theirs = self.identifiers.get(keep), self.identifiers.pop(absorb, None)
+        if theirs:
+            self.identifiers[keep] = (
+                tuple(a or b for a, b in zip(mine, theirs, strict=True)) if mine else theirs
+            )
         for between in (self.cannot, self.doubt):
             if absorbed := between.pop(absorb, None):
                 between.setdefault(keep, set()).update(absorbed)
@@ -112,30 +115,29 @@ class _Groups:
 def cluster(
     keys: Sequence[int],
     *,
-    identifiers: dict[int, tuple[str, str]],
+    identifiers: dict[int, tuple[str, ...]],
     edges: Iterable[Edge],
     cannot_link: Iterable[tuple[int, int]] = (),
     doubtful: Iterable[tuple[int, int]] = (),
-    link_threshold: float,
 ) -> Clustering:
     """Group records into people.
 
     Args:
         keys: every record's ``unique_id``.
-        identifiers: ``(nhs_number, upn)`` of each record that has either.
+        identifiers: for each record that has any, the values a person has only one
+            of, in a fixed order (NHS number, UPN, GP practice, school, …; ``""``
+            where not known). Two groups holding different values cannot join.
         edges: identifier agreements (probability 1) and model scores; taken
-            strongest first, ties broken by the keys so the result is repeatable.
+            strongest first, ties broken by the keys so the result is repeatable;
+            edges that are not ``automatic`` are only offered for review.
         cannot_link: pairs that must stay apart whatever the evidence.
         doubtful: pairs that only a person may join: a link joining them goes to review.
-        link_threshold: model edges below it (or without identity agreement)
-            are only offered for review.
 
     Example:
         >>> result = cluster(
         ...     [1, 2, 3],
         ...     identifiers={1: ("9434765919", ""), 3: ("9434765870", "")},
         ...     edges=[Edge(1, 2, 0.999, "model"), Edge(2, 3, 0.998, "model")],
-        ...     link_threshold=0.99,
         ... )
         >>> result.cluster_of, [(e.left, e.right) for e in result.review]
         ({1: 1, 2: 1, 3: 3}, [(2, 3)])
@@ -151,7 +153,7 @@ def cluster(
     maybe: list[Edge] = []
     ordered = sorted(edges, key=lambda edge: (-edge.probability, edge.left, edge.right))
     for edge in ordered:
-        if edge.probability < link_threshold or not edge.identity_agrees:
+        if not edge.automatic:
             maybe.append(edge)
             continue
         first, second = groups.root(edge.left), groups.root(edge.right)

@@ -117,6 +117,44 @@ def ambiguous_records(
     return {record for (record,) in rows}
 
 
+def moved_together(
+    con: duckdb.DuckDBPyConnection, scored_table: str, prepared_table: str, *, link_threshold: float
+) -> set[tuple[int, int]]:
+    """Strong pairs recorded at two different addresses where someone else made the same move.
+
+    A person recorded at an old and a new address usually moved with their
+    family, so another member of the household is also recorded at both. Two
+    namesakes living apart have no such companion. This is what lets a pair
+    that disagrees on where the person lives link at the ordinary threshold.
+    """
+    rows = con.sql(
+        f"""
+        with strong as (
+            select s.unique_id_l as l, s.unique_id_r as r,
+                   pl.postcode || '|' || coalesce(pl.address, '') as from_place,
+                   pr.postcode || '|' || coalesce(pr.address, '') as to_place,
+                   pl.given_name as given_l, pr.given_name as given_r
+            from {scored_table} s
+            join {prepared_table} pl on pl.unique_id = s.unique_id_l
+            join {prepared_table} pr on pr.unique_id = s.unique_id_r
+            where s.match_probability >= {link_threshold} and s.identity_agrees
+              and s.mw_location < 0
+        ),
+        directed as (
+            select l, r, from_place as a, to_place as b, given_l, given_r from strong
+            union all
+            select l, r, to_place, from_place, given_r, given_l from strong
+        )
+        select distinct one.l, one.r
+        from directed one join directed other
+          on one.a = other.a and one.b = other.b
+        where other.given_l is distinct from one.given_l
+          and other.given_r is distinct from one.given_r
+        """
+    ).fetchall()
+    return {(left, right) for left, right in rows}
+
+
 def cannot_link_pairs(
     con: duckdb.DuckDBPyConnection,
     prepared_table: str,

@@ -48,17 +48,21 @@ class Thresholds:
 
     At or above ``link`` the records join one person (if the identity rule also
     holds); from ``review`` up to ``link`` the pair goes to clerical review;
-    below ``review`` they stay apart. Chosen from the evaluation on the
-    synthetic county (see docs/linkage.md).
+    below ``review`` they stay apart. Records that disagree on where the person
+    lives rest on names and date of birth alone, which namesakes share, so
+    they need ``link_elsewhere``. Chosen from the evaluation on the synthetic
+    county (see docs/linkage.md).
     """
 
     link: float = 0.95
+    link_elsewhere: float = 0.995
     review: float = 0.5
 
     def __post_init__(self) -> None:
-        if not 0 < self.review <= self.link < 1:
+        if not 0 < self.review <= self.link <= self.link_elsewhere < 1:
             raise LinkageError(
-                f"thresholds must satisfy 0 < review <= link < 1 (got {self.review}, {self.link})"
+                "thresholds must satisfy 0 < review <= link <= link_elsewhere < 1 "
+                f"(got {self.review}, {self.link}, {self.link_elsewhere})"
             )
 
 

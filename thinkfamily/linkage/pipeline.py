@@ -26,7 +26,12 @@ import pandas as pd
 from splink import DuckDBAPI, Linker, block_on
 
 from thinkfamily.linkage.clustering import Edge, cluster
-from thinkfamily.linkage.constraints import ambiguous_records, cannot_link_pairs, doubtful_pairs
+from thinkfamily.linkage.constraints import (
+    ambiguous_records,
+    cannot_link_pairs,
+    doubtful_pairs,
+    moved_together,
+)
 from thinkfamily.linkage.errors import LinkageError
 from thinkfamily.linkage.model import LinkageModel, Thresholds, identity_sql, settings_for
 from thinkfamily.linkage.prepare import prepare_records
@@ -40,6 +45,11 @@ MIN_LABEL_PAIRS = 1_000
 #: Random pairs sampled to learn how often non-matches agree by chance.
 U_SAMPLE_PAIRS = 2e6
 
+ENGINES = ("duckdb", "spark")
+#: Kinds of agency a person is on the current list of only one of at a time: one GP
+#: practice, one school roll, one early years setting. Records of two different
+#: agencies of one of these kinds are two people (extracts list current registrations).
+ONE_AT_A_TIME = ("gp", "school", "early_years")
 LINK_COLUMNS = ["unique_id_l", "unique_id_r", "match_probability", "rule"]
 
 for _name in ("splink", "sqlglot"):
@@ -136,10 +146,12 @@ def link_records(
     records: pd.DataFrame,
     *,
     cannot_link: pd.DataFrame | None = None,
+    must_link: pd.DataFrame | None = None,
     relationships: pd.DataFrame | None = None,
     model: LinkageModel | None = None,
     thresholds: Thresholds | None = None,
     link_type: str = "dedupe_only",
+    engine: str = "duckdb",
 ) -> LinkageResult:
     """Find the people in a frame of records.
 
@@ -147,12 +159,15 @@ def link_records(
         records: one row per record, columns ``records.RECORD_COLUMNS``.
         cannot_link: pairs (``unique_id_l``, ``unique_id_r``) known to be two
             people, such as pairs a reviewer rejected.
+        must_link: pairs known to be one person (a reviewer confirmed them).
         relationships: ``unique_id``, ``related_unique_id`` of records an agency
             relates to each other (so two people).
         model: a trained model; without one the model is trained on ``records``.
         thresholds: overrides the model's thresholds.
         link_type: ``dedupe_only`` (any two records may match) or ``link_only``
             (only records of different sources, each source free of duplicates).
+        engine: ``duckdb`` (embedded) or ``spark`` to score the pairs on Spark;
+            training, cleaning and clustering stay on this machine.
 
     Raises:
         LinkageError: the records are not in the expected shape.
@@ -167,6 +182,8 @@ def link_records(
         >>> sorted(result.clusters.cluster_id)
         [1, 1]
     """
+    if engine not in ENGINES:
+        raise LinkageError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     if link_type not in ("dedupe_only", "link_only"):
         raise LinkageError(f"link_type must be dedupe_only or link_only, not {link_type!r}")
     seconds: dict[str, float] = {}
@@ -210,16 +227,24 @@ def link_records(
             """
         )
         ambiguous = ambiguous_records(con, "scored", "prepared", link_threshold=thresholds.link)
+        companions = moved_together(con, "scored", "prepared", link_threshold=thresholds.link)
         scored = con.sql("select * from scored").df()
     with _stage(seconds, "constraints"):
         constraints = cannot_link_pairs(con, "prepared", relationships, cannot_link)
         doubts = doubtful_pairs(con, "prepared")
     with _stage(seconds, "cluster"):
-        identifier_rows = con.sql(
-            "select unique_id, coalesce(nhs_number, ''), coalesce(upn, '') from prepared "
-            "where nhs_number is not null or upn is not null"
-        ).fetchall()
-        identifiers = {key: (nhs, upn) for key, nhs, upn in identifier_rows}
+        registrations = ", ".join(
+            f"case when source_type = '{kind}' then source_dataset else '' end"
+            for kind in ONE_AT_A_TIME
+        )
+        identifiers = {
+            row[0]: row[1:]
+            for row in con.sql(
+                f"select unique_id, coalesce(nhs_number, ''), coalesce(upn, ''), {registrations} "
+                "from prepared where nhs_number is not null or upn is not null "
+                f"or source_type in ({', '.join(repr(kind) for kind in ONE_AT_A_TIME)})"
+            ).fetchall()
+        }
         identifier_edges = [
             Edge(first, key, 1.0, rule)
             for first, key, rule in con.sql(
@@ -234,16 +259,34 @@ def link_records(
                 """
             ).fetchall()
         ]
+        if must_link is not None:
+            identifier_edges.extend(
+                Edge(int(left), int(right), 1.0, "must_link")
+                for left, right in zip(must_link.unique_id_l, must_link.unique_id_r, strict=True)
+            )
         keys = [key for (key,) in con.sql("select unique_id from prepared").fetchall()]
         model_edges = (
-            Edge(int(left), int(right), float(probability), "model", bool(agrees))
-            if left not in ambiguous and right not in ambiguous
-            else Edge(int(left), int(right), float(probability), "model, ambiguous", False)
-            for left, right, probability, agrees in zip(
+            Edge(
+                int(left),
+                int(right),
+                float(probability),
+                "model, ambiguous" if left in ambiguous or right in ambiguous else "model",
+                bool(agrees)
+                and left not in ambiguous
+                and right not in ambiguous
+                and probability
+                >= (
+                    thresholds.link_elsewhere
+                    if elsewhere and (left, right) not in companions
+                    else thresholds.link
+                ),
+            )
+            for left, right, probability, agrees, elsewhere in zip(
                 scored.unique_id_l,
                 scored.unique_id_r,
                 scored.match_probability,
                 scored.identity_agrees.fillna(True),
+                scored.mw_location < 0,
                 strict=True,
             )
         )
@@ -253,7 +296,6 @@ def link_records(
             edges=[*identifier_edges, *model_edges],
             cannot_link=zip(constraints.unique_id_l, constraints.unique_id_r, strict=True),
             doubtful=zip(doubts.unique_id_l, doubts.unique_id_r, strict=True),
-            link_threshold=thresholds.link,
         )
     con.close()
     return LinkageResult(

@@ -9,12 +9,15 @@ as "not known" rather than as a disagreement.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from thinkfamily.linkage.errors import LinkageError
-from thinkfamily.linkage.names import PLACEHOLDER_GIVEN_NAMES, forms_table
+from thinkfamily.linkage.names import PLACEHOLDER_GIVEN_NAMES, forms_of, forms_table, name_key
 from thinkfamily.linkage.records import RECORD_COLUMNS
 
 if TYPE_CHECKING:
@@ -25,6 +28,7 @@ if TYPE_CHECKING:
 PREPARED_COLUMNS: tuple[str, ...] = (
     "unique_id",
     "source_dataset",
+    "source_type",
     "given_name",
     "given_forms",
     "family_name",
@@ -84,7 +88,8 @@ def prepare_records(con: duckdb.DuckDBPyConnection, records: pd.DataFrame) -> pa
     if not records["unique_id"].is_unique:
         raise LinkageError("unique_id repeats: every record needs its own")
 
-    con.register("_raw_records", records[list(RECORD_COLUMNS)])
+    columns = [*RECORD_COLUMNS, *(["source_type"] if "source_type" in records.columns else [])]
+    con.register("_raw_records", records[columns])
     given_keys = con.execute(
         f"select distinct {_letters('given_name')} from _raw_records"
     ).fetchall()
@@ -92,6 +97,11 @@ def prepare_records(con: duckdb.DuckDBPyConnection, records: pd.DataFrame) -> pa
     con.register(
         "_given_forms",
         pa.table({"name": pa.array(names, pa.string()), "forms": pa.array(forms)}),
+    )
+    source_type = (
+        "nullif(cast(coalesce(source_type, '') as varchar), '')"
+        if "source_type" in columns
+        else "cast(null as varchar)"
     )
     placeholders = ", ".join(f"'{name}'" for name in sorted(PLACEHOLDER_GIVEN_NAMES))
     postcode = "upper(regexp_replace(coalesce(postcode, ''), '\\s', '', 'g'))"
@@ -106,6 +116,7 @@ def prepare_records(con: duckdb.DuckDBPyConnection, records: pd.DataFrame) -> pa
             select
                 cast(unique_id as bigint) as unique_id,
                 cast(coalesce(source, '') as varchar) as source_dataset,
+                {source_type} as source_type,
                 {_letters("coalesce(given_name, '')")} as given_key,
                 {_nullif_empty(_letters("coalesce(family_name, '')"))} as family_name,
                 {_tokens("coalesce(family_name, '')")} as family_tokens,
@@ -124,6 +135,7 @@ def prepare_records(con: duckdb.DuckDBPyConnection, records: pd.DataFrame) -> pa
         select
             c.unique_id,
             c.source_dataset,
+            c.source_type,
             case when c.given_key in ({placeholders}) then null
                  else nullif(c.given_key, '') end as given_name,
             f.forms as given_forms,
@@ -154,3 +166,67 @@ def prepare_records(con: duckdb.DuckDBPyConnection, records: pd.DataFrame) -> pa
     con.unregister("_raw_records")
     con.unregister("_given_forms")
     return prepared
+
+
+_WORD_BREAK = re.compile(r"[\s;\-]+")
+_NOT_LETTER = re.compile(r"[^a-z]")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_SPACE = re.compile(r"\s")
+
+
+def _words(text: str) -> list[str]:
+    words = (_NOT_LETTER.sub("", word) for word in _WORD_BREAK.split(text.lower()))
+    return [word for word in words if len(word) > 1]
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def prepare_one(record: Mapping[str, Any]) -> dict[str, Any]:
+    """One record cleaned as ``prepare_records`` would, in plain Python, for matching live.
+
+    Cleaning one record through DuckDB costs tens of milliseconds of query
+    planning; this costs microseconds. The tests hold the two to the same
+    answer on every record of a synthetic county.
+
+    Example:
+        >>> prepare_one({"unique_id": 7, "given_name": "Tom", "family_name": "O'Neil-Hart",
+        ...              "postcode": "ab1 2cd"})["family_names"]
+        ['hart', 'oneil']
+    """
+    given_key = name_key(_text(record.get("given_name")))
+    family = _text(record.get("family_name"))
+    family_tokens, other_tokens = _words(family), _words(_text(record.get("other_names")))
+    try:
+        born: dt.date | None = dt.date.fromisoformat(_text(record.get("date_of_birth")).strip())
+    except ValueError:
+        born = None
+    sex = _text(record.get("sex")).upper()
+    postcode = _SPACE.sub("", _text(record.get("postcode"))).upper() or None
+    address = _NOT_ALNUM.sub(" ", _text(record.get("address")).split(",")[0].lower()).strip()
+    nhs_number = _text(record.get("nhs_number")).strip() or None
+    upn = _text(record.get("upn")).strip().upper() or None
+    long_postcode = postcode is not None and len(postcode) >= 5
+    return {
+        "unique_id": int(record["unique_id"]),  # type: ignore[call-overload]
+        "source_dataset": _text(record.get("source")),
+        "source_type": _text(record.get("source_type")) or None,
+        "given_name": None if given_key in PLACEHOLDER_GIVEN_NAMES else (given_key or None),
+        "given_forms": (forms_of(given_key) or None) if given_key else None,
+        "family_name": name_key(family) or None,
+        "family_names": sorted(set(family_tokens + other_tokens)) or None,
+        "other_given_names": other_tokens or None,
+        "date_of_birth": born,
+        "birth_year": born.year if born else None,
+        "sex": sex if sex in ("F", "M") else None,
+        "nhs_number": nhs_number,
+        "upn": upn,
+        "other_id": _text(record.get("other_id")).strip() or None,
+        "postcode": postcode,
+        "postcode_sector": postcode[:-2] if long_postcode else None,  # type: ignore[index]
+        "postcode_district": postcode[:-3] if long_postcode else None,  # type: ignore[index]
+        "address": address or None,
+        "household": _text(record.get("household")).strip() or None,
+        "identifier_label": nhs_number or upn,
+    }

@@ -10,6 +10,7 @@ FEBRL or a synthetic extract folder.
 |---|---|
 | unique_id | an integer unique across the frame (the AgencyRecord key) |
 | source | who holds the record: an agency code, or a FEBRL file name |
+| source_type | optional: the kind of agency (``gp``, ``school``, …; see the extract contract) |
 | given_name, family_name | as recorded |
 | other_names | middle names, aliases, former names, ``;``-separated |
 | date_of_birth | ISO 8601 date (``2019-04-30``) |

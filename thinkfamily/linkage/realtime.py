@@ -1,0 +1,217 @@
+"""Matching one new record against records already linked, while the practitioner waits.
+
+A school that records a concern about a child it has just enrolled should
+see the child's whole family at once, not after tonight's batch run. The
+matcher keeps the linked records in DuckDB, indexed on the blocking columns,
+with the trained model loaded: a new record is cleaned exactly as in a batch
+run, its candidates are found through the same blocking rules (each an
+indexed lookup), and Splink scores them with the same model.
+
+Example:
+    >>> matcher = RecordMatcher(model, linked_records)  # doctest: +SKIP
+    >>> matcher.candidates(new_record)[0].match_probability  # doctest: +SKIP
+    0.9998
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pandas as pd
+from splink import DuckDBAPI, Linker
+
+from thinkfamily.linkage.errors import LinkageError
+from thinkfamily.linkage.model import LinkageModel, level_weight
+from thinkfamily.linkage.prepare import PREPARED_COLUMNS, prepare_one, prepare_records
+
+#: Pairs of prepared columns that must be equal for a record to be a candidate:
+#: the batch model's blocking rules, each answered through an index.
+BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
+    ("given_name", "family_name"),
+    ("given_name", "date_of_birth"),
+    ("family_name", "date_of_birth"),
+    ("date_of_birth", "postcode_district"),
+    ("family_name", "postcode"),
+    ("given_name", "postcode"),
+    ("nhs_number",),
+    ("upn",),
+)
+INDEXED_COLUMNS = ("given_name", "family_name", "date_of_birth", "postcode", "nhs_number", "upn")
+
+
+@dataclass(frozen=True)
+class ComparisonOutcome:
+    """How one field of two records compared, and how much that counted.
+
+    ``match_weight`` is the log2 Bayes factor: positive counts for a match.
+    """
+
+    name: str
+    level: str
+    match_weight: float
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An existing record the new record may be the same person as."""
+
+    unique_id: int
+    match_probability: float
+    match_weight: float
+    identity_agrees: bool
+    shares_identifier: bool
+    comparisons: tuple[ComparisonOutcome, ...]
+
+
+def level_labels(model: LinkageModel) -> dict[str, list[tuple[float, str]]]:
+    """For each comparison, its levels' weights and labels, to name a level from a weight."""
+    labels: dict[str, list[tuple[float, str]]] = {}
+    for comparison in model.splink_settings["comparisons"]:
+        levels = []
+        for level in comparison["comparison_levels"]:
+            label = level.get("label_for_charts", "")
+            if level.get("is_null_level"):
+                levels.append((0.0, "not known on one side"))
+                continue
+            m, u = level.get("m_probability"), level.get("u_probability")
+            if m and u:
+                levels.append((math.log2(m / u), label))
+        labels[comparison["output_column_name"]] = levels
+    return labels
+
+
+def describe(
+    weights: Mapping[str, float], labels: dict[str, list[tuple[float, str]]]
+) -> tuple[ComparisonOutcome, ...]:
+    """Per-comparison outcomes from a scored pair's ``mw_<comparison>`` columns."""
+    outcomes = []
+    for name, levels in labels.items():
+        weight = float(weights.get(f"mw_{name}", 0.0) or 0.0)
+        adjustment = float(weights.get(f"mw_tf_adj_{name}", 0.0) or 0.0)
+        level = min(levels, key=lambda item: abs(item[0] - weight))[1] if levels else ""
+        outcomes.append(ComparisonOutcome(name, level, round(weight + adjustment, 2)))
+    return tuple(outcomes)
+
+
+class RecordMatcher:
+    """Scores new records against a set of linked records with a trained model.
+
+    Args:
+        model: the trained model (``LinkageModel.load``).
+        records: the linked records, columns ``RECORD_COLUMNS``.
+    """
+
+    def __init__(self, model: LinkageModel, records: pd.DataFrame) -> None:
+        self.model = model
+        self._labels = level_labels(model)
+        self._con = duckdb.connect()
+        prepared = prepare_records(self._con, records)
+        self._con.register("_prepared", prepared)
+        self._con.execute("create table existing as select * from _prepared")
+        self._con.unregister("_prepared")
+        for column in INDEXED_COLUMNS:
+            self._con.execute(f"create index existing_{column} on existing ({column})")
+        self._db_api = DuckDBAPI(connection=self._con)
+        existing = self._db_api.register("existing", table_name="existing")
+        self._linker = Linker(existing, model.splink_settings, log_level=logging.WARNING)
+        for column in ("given_name", "family_name"):
+            self._linker.table_management.compute_tf_table(column)
+        # Two small tables, refilled for every match, that Splink scores against each other.
+        for name in ("new_record", "found"):
+            self._con.execute(f"create table {name} as select * from existing limit 0")
+        self._new_record = self._db_api.register("new_record", table_name="new_record")
+        self._found = self._db_api.register("found", table_name="found")
+        self._scoring_sql: str | None = None
+        self._exact_birth_weight = level_weight(
+            model.splink_settings, "date_of_birth", "the same"
+        ) - 0.01
+
+    def add(self, records: pd.DataFrame) -> None:
+        """Make records just linked available as candidates for the next ones."""
+        prepared = prepare_records(self._con, records)
+        self._con.register("_new", prepared)
+        self._con.execute("insert into existing select * from _new")
+        self._con.unregister("_new")
+
+    def candidates(self, record: Mapping[str, Any]) -> list[Candidate]:
+        """Existing records scoring at or above the model's review threshold, best first.
+
+        Raises:
+            LinkageError: the record has no ``unique_id``.
+        """
+        if record.get("unique_id") in (None, ""):
+            raise LinkageError("the new record needs a unique_id")
+        new = prepare_one(record)
+        keys = [key for key in BLOCKING_KEYS if all(new[column] is not None for column in key)]
+        if not keys:
+            return []
+        # Literal values (cleaned to letters, digits and dates) let DuckDB use its
+        # indexes, which it does not for parameters.
+        branches = " union ".join(
+            "select * from existing where "
+            + " and ".join(f"{column} = {_literal(new[column])}" for column in key)
+            for key in keys
+        )
+        self._con.execute("delete from found")
+        self._con.execute(
+            f"insert into found select * from ({branches}) where unique_id <> {new['unique_id']}"
+        )
+        self._con.execute("delete from new_record")
+        self._con.execute(
+            f"insert into new_record values ({', '.join('?' for _ in PREPARED_COLUMNS)})",
+            [new[column] for column in PREPARED_COLUMNS],
+        )
+        scored = self._score()
+        new_identifiers = {new["nhs_number"], new["upn"]} - {None}
+        identifiers = {
+            key: {nhs, upn}
+            for key, nhs, upn in self._con.execute(
+                "select unique_id, nhs_number, upn from found"
+            ).fetchall()
+        }
+        threshold = self.model.thresholds.review
+        candidates = []
+        for pair in scored:
+            shares = bool(new_identifiers & identifiers[pair["unique_id_r"]])
+            if pair["match_probability"] < threshold and not shares:
+                continue
+            given, born = pair["mw_given_name"], pair["mw_date_of_birth"]
+            candidates.append(
+                Candidate(
+                    unique_id=int(pair["unique_id_r"]),
+                    match_probability=float(pair["match_probability"]),
+                    match_weight=float(pair["match_weight"]),
+                    identity_agrees=given >= 0
+                    and born >= 0
+                    and (given > 0 or born >= self._exact_birth_weight),
+                    shares_identifier=shares,
+                    comparisons=describe(pair, self._labels),
+                )
+            )
+        return sorted(candidates, key=lambda c: (not c.shares_identifier, -c.match_probability))
+
+    def _score(self) -> list[dict[str, Any]]:
+        """Score ``new_record`` against ``found`` with the model.
+
+        Splink writes the scoring SQL on the first call (which takes it a
+        quarter of a second); the same SQL then serves every later call, as
+        the tables it reads keep their names.
+        """
+        if self._scoring_sql is None:
+            result = self._linker.inference.score_pairs(self._new_record, self._found)
+            self._scoring_sql = result.sql_used_to_create
+        cursor = self._con.execute(self._scoring_sql)
+        columns = [column[0] for column in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _literal(value: object) -> str:
+    if isinstance(value, dt.date):
+        return f"DATE '{value.isoformat()}'"
+    return "'" + str(value).replace("'", "''") + "'"
