@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -60,3 +60,9 @@ def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     tab = context.new_page()
     yield tab
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_linkage_model(settings: Any, tmp_path: Path) -> None:
+    """Each test starts with no trained linkage model (identifiers only) unless it loads one."""
+    settings.LINKAGE_MODEL_PATH = tmp_path / "linkage-model.json"

@@ -14,6 +14,10 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("THINKFAMILY_VAR_DIR", BASE_DIR / "var"))
+#: The trained linkage model (``thinkfamily link --retrain`` writes it).
+LINKAGE_MODEL_PATH = Path(
+    os.environ.get("THINKFAMILY_LINKAGE_MODEL", VAR_DIR / "linkage" / "model.json")
+)
 
 DEBUG = os.environ.get("DEBUG", "true").lower() in {"1", "true", "yes"}
 SECRET_KEY = os.environ.get("SECRET_KEY", "")

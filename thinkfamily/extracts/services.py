@@ -56,7 +56,7 @@ from thinkfamily.extracts.reader import (
     count_lines,
     read_file,
 )
-from thinkfamily.matching.services import LinkableRecord, records_link_deterministically
+from thinkfamily.matching.services import LinkableRecord, LinkResult, records_link
 from thinkfamily.people.models import AgencyRecord, AgencyRecordVersion, Relationship
 from thinkfamily.people.services import households_rebuild
 
@@ -275,6 +275,25 @@ class _RecordChanges:
     new_rows: list[tuple[Any, ...]]
     updated_pks: set[int]
     unchanged: int
+    #: (agency id, record id) → key, for every record of the extract, stored or new.
+    pks: dict[tuple[int, str], int] = field(default_factory=dict)
+
+    def relationships(
+        self, rows: list[ParsedRow], agency_ids: dict[str, int]
+    ) -> list[tuple[int, int]]:
+        """The extract's relationships as pairs of record keys, before anything is stored.
+
+        Linkage reads them as "two different people"; they are written after
+        the records, as they point at them.
+        """
+        pairs = []
+        for row in rows:
+            agency_id = agency_ids[row.values["agency_code"]]
+            first = self.pks.get((agency_id, row.values["record_id"]))
+            second = self.pks.get((agency_id, row.values["related_record_id"]))
+            if first is not None and second is not None:
+                pairs.append((first, second))
+        return pairs
 
     def pending(self) -> list[LinkableRecord]:
         """The new records as linkage reads them, so they can be linked before being stored."""
@@ -291,6 +310,11 @@ class _RecordChanges:
                 unborn=row[at["unborn"]],
                 sex=row[at["sex"]],
                 updated_at=row[at["updated_at"]],
+                agency_id=row[at["agency"]],
+                other_names=row[at["other_names"]],
+                address=row[at["address"]],
+                postcode=row[at["postcode"]],
+                household_ref=row[at["household_ref"]],
             )
             for row in self.new_rows
         ]
@@ -340,19 +364,24 @@ def _update_records(
     bulk_update(AgencyRecord, [*RECORD_FIELDS, "content_hash", "updated_at"], changed)
     new_pks = reserve_ids(AgencyRecord, len(new))
     progress.advance(len(rows))
+    new_rows = [(pk, *row) for pk, row in zip(new_pks, new, strict=True)]
+    pks = {key: pk for key, (pk, _) in stored.items()}
+    pks.update(((row[1], row[2]), row[0]) for row in new_rows)
     return _RecordChanges(
-        new_rows=[(pk, *row) for pk, row in zip(new_pks, new, strict=True)],
+        new_rows=new_rows,
         updated_pks=set(changed_pks),
         unchanged=len(rows) - len(new) - len(changed),
+        pks=pks,
     )
 
 
-def _insert_records(changes: _RecordChanges, person_of: dict[int, int]) -> None:
+def _insert_records(changes: _RecordChanges, linked: LinkResult) -> None:
     """Store the new records, each already pointing at the person linkage chose."""
+    person_of, evidence_of = linked.person_of_pending, linked.evidence_of_pending
     bulk_insert(
         AgencyRecord,
-        [*_NEW_RECORD_COLUMNS, "person"],
-        ((*row, person_of[row[0]]) for row in changes.new_rows),
+        [*_NEW_RECORD_COLUMNS, "person", "linked_by", "link_probability"],
+        ((*row, person_of[row[0]], *evidence_of[row[0]]) for row in changes.new_rows),
     )
 
 
@@ -528,14 +557,17 @@ def extract_import(
         with transaction.atomic():
             agency_ids = _agencies(extract)
             changes = _update_records(extract.records.rows, agency_ids, run, progress)
-            progress.stage("Linking records into people")
-            linked = records_link_deterministically(
+            linked = records_link(
                 touched_record_pks=changes.updated_pks,
                 pending=changes.pending(),
+                pending_relationships=changes.relationships(
+                    extract.relationships.rows, agency_ids
+                ),
                 actor=started_by,
+                progress=progress,
             )
             progress.stage("Storing new records")
-            _insert_records(changes, linked.person_of_pending)
+            _insert_records(changes, linked)
             counts = {
                 "records_created": len(changes.new_rows),
                 "records_updated": len(changes.updated_pks),

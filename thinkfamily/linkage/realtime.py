@@ -215,3 +215,70 @@ def _literal(value: object) -> str:
     if isinstance(value, dt.date):
         return f"DATE '{value.isoformat()}'"
     return "'" + str(value).replace("'", "''") + "'"
+
+
+class PairScorer:
+    """Scores any two records against each other with a model, blocking or not.
+
+    For explaining a decision (the review page, a test of each comparison),
+    not for searching: each call is one Splink scoring of one pair.
+
+    Example:
+        >>> scorer = PairScorer(model)  # doctest: +SKIP
+        >>> scorer.compare(tom, thomas).comparisons[0].level  # doctest: +SKIP
+        'a short or long form of the other'
+    """
+
+    def __init__(self, model: LinkageModel) -> None:
+        self.model = model
+        self._labels = level_labels(model)
+        self._con = duckdb.connect()
+        for name in ("left_record", "right_record"):
+            self._con.execute(
+                f"create table {name} as select * from "
+                f"({_empty_prepared_sql()}) limit 0"
+            )
+        db_api = DuckDBAPI(connection=self._con)
+        left = db_api.register("left_record", table_name="left_record")
+        self._right = db_api.register("right_record", table_name="right_record")
+        self._left = left
+        self._linker = Linker(left, model.splink_settings, log_level=logging.WARNING)
+        self._sql: str | None = None
+
+    def compare(self, left: Mapping[str, Any], right: Mapping[str, Any]) -> Candidate:
+        """How the two records compare, field by field, and the model's probability."""
+        for table, record in (("left_record", left), ("right_record", right)):
+            prepared = prepare_one(record)
+            self._con.execute(f"delete from {table}")
+            self._con.execute(
+                f"insert into {table} values ({', '.join('?' for _ in PREPARED_COLUMNS)})",
+                [prepared[column] for column in PREPARED_COLUMNS],
+            )
+        if self._sql is None:
+            self._sql = self._linker.inference.score_pairs(self._left, self._right).sql_used_to_create
+        cursor = self._con.execute(self._sql)
+        columns = [column[0] for column in cursor.description]
+        pair = dict(zip(columns, cursor.fetchall()[0], strict=True))
+        return Candidate(
+            unique_id=int(pair["unique_id_r"]),
+            match_probability=float(pair["match_probability"]),
+            match_weight=float(pair["match_weight"]),
+            identity_agrees=True,
+            shares_identifier=False,
+            comparisons=describe(pair, self._labels),
+        )
+
+
+def _empty_prepared_sql() -> str:
+    """A query with the prepared columns and their types, and no rows."""
+    types = {
+        "unique_id": "bigint",
+        "date_of_birth": "date",
+        "birth_year": "bigint",
+        "given_forms": "varchar[]",
+        "family_names": "varchar[]",
+        "other_given_names": "varchar[]",
+    }
+    return "select " + ", ".join(
+        f"cast(null as {types.get(column, 'varchar')}) as {column}" for column in PREPARED_COLUMNS
+    )

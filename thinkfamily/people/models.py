@@ -143,6 +143,16 @@ class Person(models.Model):
         return self.unborn or (age is not None and age < 18)
 
 
+class LinkRule(models.TextChoices):
+    """Why a record belongs to its person."""
+
+    NHS_NUMBER = "nhs_number", "Same NHS number"
+    UPN = "upn", "Same unique pupil number"
+    MODEL = "model", "Linkage model"
+    REVIEW = "review", "Confirmed by a reviewer"
+    ONLY_RECORD = "only_record", "The person's only record"
+
+
 class AgencyRecord(models.Model):
     """One agency's record of one person, exactly as that agency recorded it.
 
@@ -168,6 +178,15 @@ class AgencyRecord(models.Model):
     address = models.CharField(max_length=300, blank=True)
     postcode = models.CharField(max_length=10, blank=True, help_text="Normalised: AB1 2CD.")
     household_ref = models.CharField(max_length=100, blank=True)
+    linked_by = models.CharField(
+        max_length=20,
+        choices=LinkRule.choices,
+        blank=True,
+        help_text="The evidence that placed this record with its person.",
+    )
+    link_probability = models.FloatField(
+        null=True, blank=True, help_text="The model's probability, when the model linked it."
+    )
     content_hash = models.CharField(
         max_length=64, help_text="Hash of the recorded values, to tell a changed row cheaply."
     )

@@ -8,7 +8,7 @@
 from thinkfamily.matching.services.linking import (
     LinkableRecord,
     LinkResult,
-    records_link_deterministically,
+    records_link,
 )
 from thinkfamily.matching.services.merging import merge_undo, merge_undo_refusal, people_merge
 from thinkfamily.matching.services.review import (
@@ -26,5 +26,5 @@ __all__ = [
     "merge_undo",
     "merge_undo_refusal",
     "people_merge",
-    "records_link_deterministically",
+    "records_link",
 ]

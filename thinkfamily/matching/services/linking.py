@@ -1,9 +1,19 @@
 """Linking agency records into people, in the database.
 
-For now linkage is deterministic (``matching.deterministic``): records that
-share an NHS number or UPN are one person, every other record is a person of
-its own. The reconciliation below is written for any grouping, so the
-probabilistic linkage to come only has to supply more groups.
+``records_link`` reads every agency record, asks the linkage package
+(``thinkfamily.linkage``: identifiers, then the trained Splink model, under
+the cannot-link rules) which records are one person, and brings the people
+in the database into line:
+
+- two whole people found to be one are merged with ``people_merge``, which
+  records the evidence and can be undone exactly;
+- every other change (new records, records moving) is a reconciliation that
+  keeps each existing person's key with the group holding most of their records;
+- pairs the model was unsure of become ``CandidatePair`` rows for clerical review;
+- each record keeps the evidence that placed it (``linked_by``, ``link_probability``).
+
+Until a model has been trained (``thinkfamily link --retrain``, or the first
+link of a county large enough to learn from) linking uses identifiers alone.
 
 Linking never edits an agency record's recorded values: it only moves the
 record's pointer to a person. Events and household memberships derived from
@@ -16,8 +26,10 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from pathlib import Path
+from typing import NamedTuple, Protocol
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
@@ -27,14 +39,18 @@ from thinkfamily.audit.models import AuditEvent
 from thinkfamily.audit.services import audit_record
 from thinkfamily.core.bulk import bulk_insert, bulk_update, in_chunks, reserve_ids
 from thinkfamily.events.models import Event
+from thinkfamily.linkage import LinkageModel, LinkageResult, link_records
+from thinkfamily.linkage.realtime import describe, level_labels
 from thinkfamily.matching.deterministic import (
     IdentifiedRecord,
     IdentifierConflict,
     group_by_identifiers,
 )
+from thinkfamily.matching.linkage_input import decisions, records_frame, relationships_frame
+from thinkfamily.matching.models import CandidatePair
 from thinkfamily.people.models import AgencyRecord, HouseholdMembership, Person
 
-_PERSON_FIELDS = [
+PERSON_FIELDS = [
     "given_name",
     "family_name",
     "date_of_birth",
@@ -58,23 +74,41 @@ class LinkableRecord(NamedTuple):
     unborn: bool
     sex: str
     updated_at: dt.datetime
+    agency_id: int = 0
+    other_names: str = ""
+    address: str = ""
+    postcode: str = ""
+    household_ref: str = ""
+    linked_by: str = ""
+    link_probability: float | None = None
+
+
+#: The AgencyRecord fields, in ``LinkableRecord`` order.
+LINKABLE_FIELDS = LinkableRecord._fields
 
 
 @dataclass
 class LinkResult:
     """What a linking run changed."""
 
+    method: str = ""
+    model_trained: bool = False
     people_created: int = 0
     people_updated: int = 0
     people_removed: int = 0
+    people_merged: int = 0
     records_relinked: int = 0
+    review_pairs: int = 0
     conflicts: list[IdentifierConflict] = field(default_factory=list)
-    #: For records passed as ``pending`` (not yet stored): the person each belongs to.
+    #: For records passed as ``pending`` (not yet stored): the person each belongs to,
+    #: and the evidence that placed it there (rule, probability).
     person_of_pending: dict[int, int] = field(default_factory=dict)
+    evidence_of_pending: dict[int, tuple[str, float | None]] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _person_values(records: list[LinkableRecord]) -> tuple[object, ...]:
-    """The best-known demographics for a group of records, as a tuple in _PERSON_FIELDS order.
+def person_values(records: list[LinkableRecord]) -> tuple[object, ...]:
+    """The best-known demographics for a group of records, as a tuple in PERSON_FIELDS order.
 
     The record with an NHS number is trusted first (it came from a health
     system that checked it), then one with a date of birth, then the most
@@ -89,12 +123,121 @@ def _person_values(records: list[LinkableRecord]) -> tuple[object, ...]:
     return (best.given_name, best.family_name, best.date_of_birth, best.unborn, best.sex, nhs, upn)
 
 
+class Progress(Protocol):
+    """Where linking reports how far it has got (a terminal bar, an import's progress)."""
+
+    def stage(self, name: str, total: int | None = None) -> None: ...
+
+
+class _Silent:
+    def stage(self, name: str, total: int | None = None) -> None:
+        pass
+
+
+#: Fewer records than this and there is too little to learn a model from:
+#: linking uses identifiers alone until a model exists.
+MIN_RECORDS_TO_TRAIN = 2000
+
+#: Which record field each comparison looks at, to show beside its outcome.
+COMPARED_FIELDS = {
+    "given_name": ("given_name",),
+    "family_name": ("family_name",),
+    "date_of_birth": ("date_of_birth",),
+    "location": ("address", "postcode"),
+    "sex": ("sex",),
+}
+
+MERGE_RULES = {"nhs_number": "nhs_number", "upn": "upn", "must_link": "review", "model": "model"}
+
+
+def linkage_model_path() -> Path:
+    """Where the trained model lives (``LINKAGE_MODEL_PATH``, by default under var/)."""
+    return Path(settings.LINKAGE_MODEL_PATH)
+
+
+def linkage_model_load() -> LinkageModel | None:
+    path = linkage_model_path()
+    return LinkageModel.load(path) if path.exists() else None
+
+
+def _load_records(pending: Sequence[LinkableRecord]) -> dict[int, LinkableRecord]:
+    records = {
+        row[0]: LinkableRecord(*row)
+        for row in AgencyRecord.objects.values_list(*LINKABLE_FIELDS).iterator(chunk_size=20000)
+    }
+    records.update((record.pk, record) for record in pending)
+    return records
+
+
+def _groups_by_identifiers(
+    records: dict[int, LinkableRecord],
+) -> tuple[list[list[int]], list[IdentifierConflict], dict[int, tuple[str, float | None]]]:
+    groups, conflicts = group_by_identifiers(
+        IdentifiedRecord(pk, record.nhs_number, record.upn) for pk, record in records.items()
+    )
+    evidence: dict[int, tuple[str, float | None]] = {}
+    for group in groups:
+        for pk in group:
+            record = records[pk]
+            rule = "nhs_number" if record.nhs_number else "upn" if record.upn else "only_record"
+            evidence[pk] = (rule if len(group) > 1 else "only_record", None)
+    return groups, conflicts, evidence
+
+
+def _groups_by_model(
+    records: dict[int, LinkableRecord],
+    model: LinkageModel | None,
+    pending_relationships: Sequence[tuple[int, int]],
+    engine: str,
+) -> tuple[list[list[int]], LinkageResult]:
+    decided = decisions()
+    linked = link_records(
+        records_frame(records.values()),
+        relationships=relationships_frame(pending_relationships),
+        cannot_link=decided.rejected,
+        must_link=decided.confirmed,
+        model=model,
+        engine=engine,
+    )
+    members: dict[int, list[int]] = {}
+    for unique_id, cluster_id in zip(
+        linked.clusters.unique_id, linked.clusters.cluster_id, strict=True
+    ):
+        members.setdefault(int(cluster_id), []).append(int(unique_id))
+    return [sorted(group) for group in members.values()], linked
+
+
+def _evidence(
+    groups: list[list[int]], linked: LinkageResult
+) -> dict[int, tuple[str, float | None]]:
+    """For each record, the strongest link that placed it with its person."""
+    best: dict[int, tuple[float, str]] = {}
+    for left, right, probability, rule in linked.links.itertuples(index=False):
+        kind = MERGE_RULES.get(rule.split(",")[0], "model")
+        for pk in (int(left), int(right)):
+            if pk not in best or probability > best[pk][0]:
+                best[pk] = (float(probability), kind)
+    evidence: dict[int, tuple[str, float | None]] = {}
+    for group in groups:
+        for pk in group:
+            if len(group) == 1 or pk not in best:
+                evidence[pk] = ("only_record", None)
+            else:
+                probability, kind = best[pk]
+                evidence[pk] = (kind, None if kind != "model" else round(probability, 6))
+    return evidence
+
+
 @transaction.atomic
-def records_link_deterministically(
+def records_link(
     *,
     touched_record_pks: set[int] | None = None,
     pending: Sequence[LinkableRecord] = (),
+    pending_relationships: Sequence[tuple[int, int]] = (),
     actor: User | None = None,
+    retrain: bool = False,
+    engine: str = "duckdb",
+    progress: Progress | None = None,
 ) -> LinkResult:
     """Link every agency record to the right person and update the people it touches.
 
@@ -102,32 +245,205 @@ def records_link_deterministically(
     run (an import passes the records it updated): their people's
     demographics are recomputed even if the grouping stayed the same.
     ``pending`` are records about to be inserted (their keys already
-    reserved): they are linked with the rest, and ``person_of_pending`` says
-    which person to insert each with, which spares rewriting every new row.
+    reserved), with ``pending_relationships`` between them: they are linked
+    with the rest, and ``person_of_pending`` says which person to insert each
+    with, which spares rewriting every new row. ``retrain`` learns the model
+    afresh from the records (and the reviewers' decisions) and saves it.
     Running it twice in a row changes nothing the second time.
     """
+    progress = progress or _Silent()
     touched = (touched_record_pks or set()) | {record.pk for record in pending}
-    records = {
-        row[0]: LinkableRecord(*row)
-        for row in AgencyRecord.objects.values_list(
-            "pk",
-            "nhs_number",
-            "upn",
-            "person_id",
-            "given_name",
-            "family_name",
-            "date_of_birth",
-            "unborn",
-            "sex",
-            "updated_at",
-        ).iterator(chunk_size=20000)
-    }
-    records.update((record.pk, record) for record in pending)
-    groups, conflicts = group_by_identifiers(
-        IdentifiedRecord(pk, record.nhs_number, record.upn) for pk, record in records.items()
-    )
-    result = LinkResult(conflicts=conflicts)
+    progress.stage("Reading records")
+    records = _load_records(pending)
+    model = None if retrain else linkage_model_load()
+    result = LinkResult()
+    if model is None and len(records) < MIN_RECORDS_TO_TRAIN:
+        progress.stage("Linking by NHS number and UPN (no model yet)")
+        groups, result.conflicts, evidence = _groups_by_identifiers(records)
+        result.method = "identifiers only"
+    else:
+        progress.stage("Linking: identifiers, then the model" + (" (training)" if model is None else ""))
+        groups, linked = _groups_by_model(records, model, pending_relationships, engine)
+        if model is None:
+            linkage_model_path().parent.mkdir(parents=True, exist_ok=True)
+            linked.model.save(linkage_model_path())
+            result.model_trained = True
+        evidence = _evidence(groups, linked)
+        result.method = "identifiers and model"
+        result.seconds = linked.seconds
+        progress.stage("Merging people found to be one")
+        if _merge_whole_people(groups, records, linked, actor, result):
+            records = _load_records(pending)
+    progress.stage("Updating people")
+    _reconcile(groups, records, {record.pk for record in pending}, touched, evidence, result)
+    if result.method == "identifiers and model":
+        progress.stage("Queueing uncertain pairs for review")
+        result.review_pairs = _queue_for_review(linked, records)
+    if result.people_created or result.records_relinked or result.people_removed:
+        audit_record(
+            actor=actor,
+            actor_label="" if actor else "system: linkage",
+            action=AuditEvent.Action.LINK,
+            detail={
+                "method": result.method,
+                "people_created": result.people_created,
+                "people_updated": result.people_updated,
+                "people_removed": result.people_removed,
+                "people_merged": result.people_merged,
+                "records_relinked": result.records_relinked,
+                "identifier_conflicts": len(result.conflicts),
+                "review_pairs": result.review_pairs,
+            },
+        )
+    return result
 
+
+def _merge_whole_people(
+    groups: list[list[int]],
+    records: dict[int, LinkableRecord],
+    linked: LinkageResult,
+    actor: User | None,
+    result: LinkResult,
+) -> bool:
+    """Merge people all of whose records fall in one group, with the evidence, undoably.
+
+    Returns whether anything was merged (the records then point elsewhere).
+    """
+    from thinkfamily.matching.services.merging import people_merge
+
+    records_of: dict[int, list[int]] = {}
+    for pk, record in records.items():
+        if record.person_id is not None:
+            records_of.setdefault(record.person_id, []).append(pk)
+    strongest: dict[frozenset[int], tuple[float, str]] = {}
+    for left, right, probability, rule in linked.links.itertuples(index=False):
+        people = frozenset({records[int(left)].person_id, records[int(right)].person_id})
+        if None in people or len(people) < 2:
+            continue
+        if people not in strongest or probability > strongest[people][0]:  # type: ignore[operator]
+            strongest[people] = (float(probability), rule)  # type: ignore[index]
+    merged = False
+    for group in groups:
+        people = {records[pk].person_id for pk in group} - {None}
+        whole = sorted(
+            (person for person in people if set(records_of[person]) <= set(group)),  # type: ignore[index]
+            key=lambda person: (-len(records_of[person]), person),  # type: ignore[index]
+        )
+        if len(whole) < 2:
+            continue
+        survivor = Person.objects.get(pk=whole[0])
+        for other in whole[1:]:
+            probability, rule = max(
+                (
+                    strongest.get(frozenset({kept, other}), (0.0, "model"))
+                    for kept in whole
+                    if kept != other
+                ),
+                key=lambda item: item[0],
+            )
+            kind = MERGE_RULES.get(rule.split(",")[0], "model")
+            people_merge(
+                survivor=survivor,
+                absorbed=Person.objects.get(pk=other),
+                rule=kind,
+                match_probability=probability if kind == "model" else None,
+                by=actor,
+            )
+            survivor.refresh_from_db()
+            result.people_merged += 1
+            merged = True
+    return merged
+
+
+def _queue_for_review(linked: LinkageResult, records: dict[int, LinkableRecord]) -> int:
+    """Put the pairs the model was unsure of in front of a reviewer, keeping past decisions.
+
+    A pair already decided is a label and stays as it is; a pair still open is
+    refreshed with the new scores; an open pair whose records are now one
+    person needs nobody's decision any more and is withdrawn.
+    """
+    labels = level_labels(linked.model)
+    scored = linked.scored.set_index(["unique_id_l", "unique_id_r"])
+    existing = {
+        (pair.record_id, pair.other_record_id): pair
+        for pair in CandidatePair.objects.filter(
+            status__in=CandidatePair.OPEN_STATUSES
+        ).only("record_id", "other_record_id", "status")
+    }
+    decided = set(
+        CandidatePair.objects.exclude(status__in=CandidatePair.OPEN_STATUSES).values_list(
+            "record_id", "other_record_id"
+        )
+    )
+    person_of = dict(AgencyRecord.objects.values_list("pk", "person_id"))
+    fresh, refreshed, wanted = [], [], set()
+    now = timezone.now()
+    for left, right, probability, _rule in linked.review.itertuples(index=False):
+        key = (int(min(left, right)), int(max(left, right)))
+        if key in decided or person_of.get(key[0]) == person_of.get(key[1]):
+            continue
+        wanted.add(key)
+        weights = scored.loc[key].to_dict() if key in scored.index else {}
+        comparisons = [
+            {
+                "name": outcome.name.replace("_", " "),
+                "level": outcome.level,
+                "match_weight": outcome.match_weight,
+                "left": _shown(records[key[0]], outcome.name),
+                "right": _shown(records[key[1]], outcome.name),
+            }
+            for outcome in describe(weights, labels)
+        ]
+        weight = weights.get("match_weight")
+        if key in existing:
+            pair = existing[key]
+            pair.match_probability = float(probability)
+            pair.match_weight = None if weight is None else float(weight)
+            pair.comparisons = comparisons
+            refreshed.append(pair)
+        else:
+            fresh.append(
+                CandidatePair(
+                    record_id=key[0],
+                    other_record_id=key[1],
+                    match_probability=float(probability),
+                    match_weight=None if weight is None else float(weight),
+                    comparisons=comparisons,
+                    found_at=now,
+                )
+            )
+    CandidatePair.objects.bulk_create(fresh, batch_size=2000)
+    CandidatePair.objects.bulk_update(
+        refreshed, ["match_probability", "match_weight", "comparisons"], batch_size=2000
+    )
+    stale = [
+        pair.pk
+        for key, pair in existing.items()
+        if key not in wanted and person_of.get(key[0]) == person_of.get(key[1])
+    ]
+    for chunk in in_chunks(stale):
+        CandidatePair.objects.filter(pk__in=chunk).delete()
+    return len(wanted)
+
+
+def _shown(record: LinkableRecord, comparison: str) -> str:
+    values = (getattr(record, name) for name in COMPARED_FIELDS.get(comparison, ()))
+    return ", ".join(
+        value.isoformat() if isinstance(value, dt.date) else str(value)
+        for value in values
+        if value not in (None, "")
+    )
+
+
+def _reconcile(
+    groups: list[list[int]],
+    records: dict[int, LinkableRecord],
+    pending_pks: set[int],
+    touched: set[int],
+    evidence: dict[int, tuple[str, float | None]],
+    result: LinkResult,
+) -> None:
+    """Make the people in the database match ``groups``, keeping people's keys where possible."""
     # Keep each existing person with the group holding most of their records,
     # largest groups first, so a person's id (and what points at it) survives.
     claimed: set[int] = set()
@@ -143,9 +459,8 @@ def records_link_deterministically(
     new_ids = iter(reserve_ids(Person, sum(1 for _, pk in assignments if pk is None)))
     existing: dict[int, tuple] = {}
     for chunk in in_chunks(sorted(claimed)):
-        people = Person.objects.filter(pk__in=chunk).values_list("pk", *_PERSON_FIELDS)
+        people = Person.objects.filter(pk__in=chunk).values_list("pk", *PERSON_FIELDS)
         existing.update((row[0], row[1:]) for row in people)
-    pending_pks = {record.pk for record in pending}
     new_people: list[tuple] = []
     changed_people: list[tuple] = []
     relinked: list[tuple[int, int]] = []
@@ -164,7 +479,7 @@ def records_link_deterministically(
                 abandoned.add(previous)
         if not (is_new or moved or touched.intersection(group)):
             continue
-        values = _person_values([records[pk] for pk in group])
+        values = person_values([records[pk] for pk in group])
         if is_new:
             new_people.append((person_pk, *values))
         elif existing[person_pk] != values:
@@ -179,10 +494,10 @@ def records_link_deterministically(
         Person.objects.filter(pk__in=chunk).update(nhs_number=None, upn=None)
     bulk_insert(
         Person,
-        ["id", *_PERSON_FIELDS, "created_at", "updated_at"],
+        ["id", *PERSON_FIELDS, "created_at", "updated_at"],
         ((*row, now, now) for row in new_people),
     )
-    bulk_update(Person, [*_PERSON_FIELDS, "updated_at"], ((*row, now) for row in changed_people))
+    bulk_update(Person, [*PERSON_FIELDS, "updated_at"], ((*row, now) for row in changed_people))
     bulk_update(AgencyRecord, ["person"], relinked)
     relinked_pks = [pk for pk, _ in relinked]
     for chunk in in_chunks(relinked_pks):
@@ -207,17 +522,10 @@ def records_link_deterministically(
     result.people_created = len(new_people)
     result.people_updated = len(changed_people)
     result.records_relinked = len(relinked)
-    if result.people_created or result.records_relinked or result.people_removed:
-        audit_record(
-            actor=actor,
-            actor_label="" if actor else "system: deterministic linkage",
-            action=AuditEvent.Action.LINK,
-            detail={
-                "people_created": result.people_created,
-                "people_updated": result.people_updated,
-                "people_removed": result.people_removed,
-                "records_relinked": result.records_relinked,
-                "identifier_conflicts": len(conflicts),
-            },
-        )
-    return result
+    result.evidence_of_pending = {pk: evidence[pk] for pk in pending_pks}
+    changed_evidence = [
+        (pk, *evidence[pk])
+        for pk, record in records.items()
+        if pk not in pending_pks and (record.linked_by, record.link_probability) != evidence[pk]
+    ]
+    bulk_update(AgencyRecord, ["linked_by", "link_probability"], changed_evidence)

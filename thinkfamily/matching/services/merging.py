@@ -29,7 +29,12 @@ from thinkfamily.audit.services import audit_record
 from thinkfamily.core.errors import ApplicationError
 from thinkfamily.events.models import Event
 from thinkfamily.matching.models import CandidatePair, Merge
-from thinkfamily.matching.services.linking import _PERSON_FIELDS, LinkableRecord, _person_values
+from thinkfamily.matching.services.linking import (
+    LINKABLE_FIELDS,
+    PERSON_FIELDS,
+    LinkableRecord,
+    person_values,
+)
 from thinkfamily.people.models import AgencyRecord, HouseholdMembership, Person, Relationship
 
 #: What points at a person and is moved (or re-pointed) by a merge. Any other
@@ -42,18 +47,6 @@ _MOVED_RELATIONS = {
     (Merge, "survivor"),
 }
 
-_LINKABLE_COLUMNS = (
-    "pk",
-    "nhs_number",
-    "upn",
-    "person_id",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "unborn",
-    "sex",
-    "updated_at",
-)
 
 
 def _person_snapshot(person: Person) -> dict[str, Any]:
@@ -143,13 +136,13 @@ def _recomputed_values(survivor: Person, absorbed: Person) -> dict[str, Any]:
     keeps their values and takes the absorbed person's where theirs are empty.
     """
     rows = AgencyRecord.objects.filter(person__in=[survivor, absorbed]).values_list(
-        *_LINKABLE_COLUMNS
+        *LINKABLE_FIELDS
     )
     records = [LinkableRecord(*row) for row in rows]
     if records:
-        return dict(zip(_PERSON_FIELDS, _person_values(records), strict=True))
+        return dict(zip(PERSON_FIELDS, person_values(records), strict=True))
     values = {}
-    for field in _PERSON_FIELDS:
+    for field in PERSON_FIELDS:
         mine = getattr(survivor, field)
         values[field] = mine if mine not in (None, "") else getattr(absorbed, field)
     return values

@@ -5,7 +5,7 @@ import pytest
 from thinkfamily.events.models import Event
 from thinkfamily.extracts.services import extract_import
 from thinkfamily.extracts.tests.builders import record, valid_nhs, valid_upn, write_extract
-from thinkfamily.matching.services import records_link_deterministically
+from thinkfamily.matching.services import records_link
 from thinkfamily.people.models import AgencyRecord, Person
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +92,7 @@ def test_linking_twice_changes_nothing(tmp_path):
     extract_import(path=folder)
     people = list(Person.objects.values())
 
-    result = records_link_deterministically()
+    result = records_link()
 
     assert (result.people_created, result.records_relinked, result.people_removed) == (0, 0, 0)
     assert list(Person.objects.values()) == people

@@ -24,7 +24,7 @@ from thinkfamily.events.models import Event
 from thinkfamily.extracts.tests.builders import valid_upn
 from thinkfamily.matching.models import CandidatePair, Merge
 from thinkfamily.matching.services import merge_undo, people_merge
-from thinkfamily.matching.services.linking import LinkableRecord, _person_values
+from thinkfamily.matching.services.linking import LinkableRecord, person_values
 from thinkfamily.matching.tests.factories import make_candidate
 from thinkfamily.people.models import (
     AgencyRecord,
@@ -468,7 +468,7 @@ def _build_person(spec: dict[str, Any], agencies: list[Agency], households: list
             )
             for r in records
         ]  # fmt: skip
-        given, family, dob, unborn, sex, nhs, upn = _person_values(linkable)
+        given, family, dob, unborn, sex, nhs, upn = person_values(linkable)
         values = {"given_name": given, "family_name": family, "date_of_birth": dob,
                   "unborn": unborn, "sex": sex, "nhs_number": nhs, "upn": upn}  # fmt: skip
     else:
