@@ -55,7 +55,7 @@ class Thresholds:
     """
 
     link: float = 0.95
-    link_elsewhere: float = 0.995
+    link_elsewhere: float = 0.95
     review: float = 0.5
 
     def __post_init__(self) -> None:

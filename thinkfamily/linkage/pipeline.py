@@ -42,8 +42,10 @@ if TYPE_CHECKING:
 
 #: Fewer identifier-matched pairs than this and the model is trained by EM instead.
 MIN_LABEL_PAIRS = 1_000
-#: Random pairs sampled to learn how often non-matches agree by chance.
+#: Random pairs sampled to learn how often non-matches agree by chance (at most;
+#: a small county needs fewer: ``U_PAIRS_PER_RECORD`` for each record).
 U_SAMPLE_PAIRS = 2e6
+U_PAIRS_PER_RECORD = 200
 
 ENGINES = ("duckdb", "spark")
 #: Kinds of agency a person is on the current list of only one of at a time: one GP
@@ -94,7 +96,10 @@ def train_model(
         [block_on("given_name", "family_name", "date_of_birth", "postcode")], recall=0.5
     )
     training["seconds_lambda"] = round(time.perf_counter() - started, 2)
-    linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=1)
+    records = con.sql("select count(*) from prepared").fetchall()[0][0]
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=min(U_SAMPLE_PAIRS, U_PAIRS_PER_RECORD * records), seed=1
+    )
     training["seconds_u"] = round(time.perf_counter() - started, 2)
     label_pairs = con.sql(
         "select coalesce(sum(n * (n - 1) / 2), 0) from "

@@ -278,7 +278,7 @@ def records_link(
     _reconcile(groups, records, {record.pk for record in pending}, touched, evidence, result)
     if result.method == "identifiers and model":
         progress.stage("Queueing uncertain pairs for review")
-        result.review_pairs = _queue_for_review(linked, records)
+        result.review_pairs = _queue_for_review(linked, records, result.person_of_pending)
     if result.people_created or result.records_relinked or result.people_removed:
         audit_record(
             actor=actor,
@@ -355,12 +355,16 @@ def _merge_whole_people(
     return merged
 
 
-def _queue_for_review(linked: LinkageResult, records: dict[int, LinkableRecord]) -> int:
+def _queue_for_review(
+    linked: LinkageResult, records: dict[int, LinkableRecord], person_of_pending: dict[int, int]
+) -> int:
     """Put the pairs the model was unsure of in front of a reviewer, keeping past decisions.
 
     A pair already decided is a label and stays as it is; a pair still open is
     refreshed with the new scores; an open pair whose records are now one
-    person needs nobody's decision any more and is withdrawn.
+    person needs nobody's decision any more and is withdrawn. Pairs may name
+    records an import is about to store (``person_of_pending``): the foreign
+    keys are checked when the import's transaction commits.
     """
     labels = level_labels(linked.model)
     scored = linked.scored.set_index(["unique_id_l", "unique_id_r"])
@@ -376,6 +380,7 @@ def _queue_for_review(linked: LinkageResult, records: dict[int, LinkableRecord])
         )
     )
     person_of = dict(AgencyRecord.objects.values_list("pk", "person_id"))
+    person_of.update(person_of_pending)
     fresh, refreshed, wanted = [], [], set()
     now = timezone.now()
     for left, right, probability, _rule in linked.review.itertuples(index=False):

@@ -1,0 +1,150 @@
+"""A synthetic county imported, linked and looked at: the records become the right people.
+
+The county is made-up people with their truth (which records are one person,
+who lives with whom), so the linked database can be checked against it:
+twins and siblings stay apart, the GP's child (NHS number) and the school's
+child (UPN) become one person, and the family page lists each child once.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter, defaultdict
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from thinkfamily.accounts.models import Agency, User
+from thinkfamily.extracts.services import extract_import
+from thinkfamily.extracts.synth import generate_county
+from thinkfamily.matching.models import CandidatePair
+from thinkfamily.matching.services import records_link
+from thinkfamily.people.models import AgencyRecord, HouseholdMembership, Person
+
+pytestmark = [pytest.mark.django_db(transaction=False), pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("county")
+    generate_county(people=1500, seed=11, out_dir=folder)
+    return folder
+
+
+def truth_of(folder: Path) -> dict[tuple[str, str], dict[str, str]]:
+    with (folder / "truth.csv").open(newline="", encoding="utf-8") as file:
+        return {(row["agency_code"], row["record_id"]): row for row in csv.DictReader(file)}
+
+
+def linked_people(truth: dict[tuple[str, str], dict[str, str]]) -> dict[str, set[int]]:
+    """The database people of each true person."""
+    people: dict[str, set[int]] = defaultdict(set)
+    for code, record_id, person in AgencyRecord.objects.values_list(
+        "agency__code", "record_id", "person_id"
+    ):
+        people[truth[(code, record_id)]["person_id"]].add(person)
+    return people
+
+
+def test_import_links_a_county_into_its_true_people(county: Path, settings: Any) -> None:
+    result = extract_import(path=county)
+    assert result.run.status == "succeeded"
+    assert Path(settings.LINKAGE_MODEL_PATH).exists(), "the first link of a county trains a model"
+    truth = truth_of(county)
+    people = linked_people(truth)
+
+    # Precision: no database person holds two true people.
+    true_people_of: dict[int, set[str]] = defaultdict(set)
+    for true_person, persons in people.items():
+        for person in persons:
+            true_people_of[person].add(true_person)
+    wrongly_merged = [person for person, held in true_people_of.items() if len(held) > 1]
+    assert wrongly_merged == []
+
+    # Recall: nearly every true person is one database person.
+    split = [true_person for true_person, persons in people.items() if len(persons) > 1]
+    assert len(split) <= 0.02 * len(people), f"{len(split)} of {len(people)} people split"
+
+    # Records linked by the model say so; identifiers say so too.
+    evidence = Counter(AgencyRecord.objects.values_list("linked_by", flat=True))
+    assert evidence["model"] > 0 and evidence["nhs_number"] > 0 and evidence["only_record"] > 0
+
+
+def test_twins_stay_two_people(county: Path) -> None:
+    extract_import(path=county)
+    truth = truth_of(county)
+    born: dict[tuple[str, str], set[str]] = defaultdict(set)
+    with (county / "records.csv").open(newline="", encoding="utf-8") as file:
+        for row in csv.DictReader(file):
+            true = truth[(row["agency_code"], row["record_id"])]
+            if row["date_of_birth"]:
+                born[(true["household_id"], row["date_of_birth"])].add(true["person_id"])
+    twins = [people for people in born.values() if len(people) > 1]
+    assert twins, "the county should hold twins"
+    people = linked_people(truth)
+    for pair in twins:
+        for one, other in combinations(sorted(pair), 2):
+            assert people[one].isdisjoint(people[other]), f"twins {one} and {other} merged"
+
+
+def test_a_child_known_by_nhs_number_and_by_upn_is_one_person(county: Path) -> None:
+    extract_import(path=county)
+    truth = truth_of(county)
+    by_true: dict[str, list[AgencyRecord]] = defaultdict(list)
+    for record in AgencyRecord.objects.select_related("agency"):
+        by_true[truth[(record.agency.code, record.record_id)]["person_id"]].append(record)
+    gp_and_school = [
+        records
+        for records in by_true.values()
+        if any(r.agency.agency_type == "gp" and r.nhs_number and not r.upn for r in records)
+        and any(r.agency.agency_type == "school" and r.upn and not r.nhs_number for r in records)
+    ]
+    assert len(gp_and_school) > 20
+    joined = sum(len({record.person_id for record in records}) == 1 for records in gp_and_school)
+    assert joined >= 0.97 * len(gp_and_school)
+
+
+def test_the_family_page_lists_each_child_once(county: Path, client: Client) -> None:
+    extract_import(path=county)
+    csc = Agency.objects.filter(agency_type="csc").first()
+    user = User.objects.create_user(
+        "csc.manager", password="pw", agency=csc, role=User.Role.CSC_MANAGER
+    )
+    client.force_login(user)
+    truth = truth_of(county)
+    # A household where the GP and a school both know a child.
+    household_of = {
+        record.person_id: membership.household_id
+        for membership in HouseholdMembership.objects.filter(end_date__isnull=True)
+        for record in [membership.source_record]
+    }
+    school_children = Person.objects.filter(records__agency__agency_type="school").distinct()
+    checked = 0
+    for child in school_children[:10]:
+        household = household_of.get(child.pk)
+        if household is None:
+            continue
+        page = client.get(f"/households/{household}/").content.decode()
+        assert page.count(f'href="/people/{child.pk}/"') == 1
+        checked += 1
+    assert checked > 0
+    del truth
+
+
+def test_relinking_changes_nothing_and_keeps_reviewers_decisions(county: Path) -> None:
+    extract_import(path=county)
+    pair = CandidatePair.objects.filter(status=CandidatePair.Status.PENDING).first()
+    assert pair is not None, "a county this size leaves some pairs for review"
+    pair.status = CandidatePair.Status.REJECTED
+    pair.note = "Different children: checked with the school."
+    pair.save()
+    before = dict(AgencyRecord.objects.values_list("pk", "person_id"))
+    result = records_link()
+    assert result.method == "identifiers and model"
+    assert result.records_relinked == 0 and result.people_created == 0
+    assert dict(AgencyRecord.objects.values_list("pk", "person_id")) == before
+    pair.refresh_from_db()
+    assert pair.status == CandidatePair.Status.REJECTED
