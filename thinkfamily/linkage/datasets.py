@@ -242,7 +242,10 @@ def extract_folder(path: str | Path) -> Dataset:
             pc.binary_join_element_wise(agency, household_ref, ":"),
         ),
     }
-    records = pa.table([columns[name] for name in RECORD_COLUMNS], names=list(RECORD_COLUMNS))
+    # The kind of agency: a person is on one GP practice's list and one school's roll.
+    columns["source_type"] = _column(raw, "agency_type")
+    names = [*RECORD_COLUMNS, "source_type"]
+    records = pa.table([columns[name] for name in names], names=names)
 
     keys = pa.table({"agency_code": agency, "record_id": raw["record_id"], "unique_id": unique_id})
     truth = _truth_by_record(keys, _read_text_csv(folder / "truth.csv"))

@@ -26,7 +26,6 @@ Example:
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import platform
@@ -377,9 +376,7 @@ def think_family_linkage(dataset: Dataset) -> LinkageOutput:
     """Think Family's own linkage of a data set, told what the sources know.
 
     The records' relationships (a parent and child, two siblings: never one person) go to
-    the pipeline, as relationships or as cannot-link pairs, whichever it takes; FEBRL4 is
-    linked ``link_only``. The pipeline is imported here, so that the rest of the evaluation
-    loads without it.
+    the pipeline as cannot-link pairs; FEBRL4 is linked ``link_only``.
 
     Args:
         dataset: the records to link.
@@ -387,22 +384,15 @@ def think_family_linkage(dataset: Dataset) -> LinkageOutput:
     Returns:
         The pipeline's LinkageResult.
     """
-    from thinkfamily.linkage import pipeline
+    from thinkfamily.linkage.pipeline import link_records
 
-    accepted = inspect.signature(pipeline.link_records).parameters
-    options: dict[str, Any] = {}
-    if dataset.relationships is not None:
-        if "relationships" in accepted:
-            options["relationships"] = dataset.relationships
-        else:
-            from thinkfamily import linkage
-
-            # Looked up by name: the package exports it once the pipeline takes cannot-links.
-            cannot_link_pairs = getattr(linkage, "cannot_link_pairs")  # noqa: B009
-            options["cannot_link"] = cannot_link_pairs(dataset.records, dataset.relationships)
-    if dataset.link_type == "link" and "link_type" in accepted:
-        options["link_type"] = "link_only"
-    result: LinkageOutput = pipeline.link_records(dataset.records, **options)
+    result: LinkageOutput = link_records(
+        dataset.records,
+        relationships=dataset.relationships,
+        link_type="link_only" if dataset.link_type == "link" else "dedupe_only",
+        # FEBRL's people live alone: no siblings, twins or namesake parents to guard.
+        families=not dataset.name.startswith("febrl"),
+    )
     return result
 
 

@@ -223,6 +223,7 @@ def blocking_rules(*, with_other_id: bool) -> list[BlockingRuleCreator]:
         block_on("date_of_birth", "postcode_district"),
         block_on("family_name", "postcode"),
         block_on("given_name", "postcode"),
+        block_on("date_of_birth", "postcode"),
         "l.given_name = r.family_name and l.family_name = r.given_name",
     ]
     if with_other_id:
@@ -273,10 +274,13 @@ def identity_sql(model: LinkageModel) -> str:
     A placeholder name ("Baby") with a date one digit out is not enough.
     """
     exact_birth = level_weight(model.splink_settings, "date_of_birth", "the same") - 0.01
-    return (
+    rule = (
         "(mw_given_name >= 0 and mw_date_of_birth >= 0 "
         f"and (mw_given_name > 0 or mw_date_of_birth >= {exact_birth:.4f}))"
     )
+    # A personal identifier that agrees (FEBRL's social security number, slips
+    # and all) says who this is whatever else was mistyped.
+    return f"({rule} or mw_other_id > 0)" if model.uses_other_id else rule
 
 
 @dataclass

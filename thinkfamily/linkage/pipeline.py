@@ -157,6 +157,7 @@ def link_records(
     thresholds: Thresholds | None = None,
     link_type: str = "dedupe_only",
     engine: str = "duckdb",
+    families: bool = True,
 ) -> LinkageResult:
     """Find the people in a frame of records.
 
@@ -173,6 +174,12 @@ def link_records(
             (only records of different sources, each source free of duplicates).
         engine: ``duckdb`` (embedded) or ``spark`` to score the pairs on Spark;
             training, cleaning and clustering stay on this machine.
+        families: the records describe people living in families, where
+            siblings, twins and a parent and child of one name share surnames
+            and addresses. The family rules then apply: a link must rest on the
+            given name or exact date of birth; a record matching two people a
+            generation apart, and two records one agency keeps in one household,
+            go to review. Off only for data with no families in it (FEBRL).
 
     Raises:
         LinkageError: the records are not in the expected shape.
@@ -227,27 +234,44 @@ def link_records(
             f"""
             create table scored as
             select unique_id_l, unique_id_r, match_probability, match_weight,
-                   columns('^mw_'), {identity_sql(model)} as identity_agrees
+                   columns('^mw_'), {identity_sql(model) if families else "true"}
+                       as identity_agrees
             from {predictions.physical_name}
             """
         )
-        ambiguous = ambiguous_records(con, "scored", "prepared", link_threshold=thresholds.link)
+        ambiguous = (
+            ambiguous_records(con, "scored", "prepared", link_threshold=thresholds.link)
+            if families
+            else set()
+        )
         companions = moved_together(con, "scored", "prepared", link_threshold=thresholds.link)
         scored = con.sql("select * from scored").df()
     with _stage(seconds, "constraints"):
         constraints = cannot_link_pairs(con, "prepared", relationships, cannot_link)
-        doubts = doubtful_pairs(con, "prepared")
+        doubts = doubtful_pairs(con, "prepared") if families else pd.DataFrame(
+            columns=["unique_id_l", "unique_id_r"]
+        )
     with _stage(seconds, "cluster"):
         registrations = ", ".join(
             f"case when source_type = '{kind}' then source_dataset else '' end"
             for kind in ONE_AT_A_TIME
         )
+        if link_type == "link_only":
+            # Each source is free of duplicates: a person has at most one record in each,
+            # so each source is a slot holding that record's own key.
+            for (source,) in con.sql("select distinct source_dataset from prepared").fetchall():
+                quoted = str(source).replace("'", "''")
+                registrations += (
+                    f", case when source_dataset = '{quoted}' "
+                    "then cast(unique_id as varchar) else '' end"
+                )
         identifiers = {
             row[0]: row[1:]
             for row in con.sql(
                 f"select unique_id, coalesce(nhs_number, ''), coalesce(upn, ''), {registrations} "
                 "from prepared where nhs_number is not null or upn is not null "
-                f"or source_type in ({', '.join(repr(kind) for kind in ONE_AT_A_TIME)})"
+                f"or source_type in ({', '.join(repr(kind) for kind in ONE_AT_A_TIME)}) "
+                f"or {link_type == 'link_only'}"
             ).fetchall()
         }
         identifier_edges = [
