@@ -27,7 +27,9 @@ def true_pairs(true_entity: pd.Series) -> int:
 
 
 def assert_record_shape(records: pd.DataFrame) -> None:
-    assert tuple(records.columns) == RECORD_COLUMNS
+    # Every record column, and for agency extracts the optional kind of agency.
+    assert tuple(records.columns)[: len(RECORD_COLUMNS)] == RECORD_COLUMNS
+    assert set(records.columns) - set(RECORD_COLUMNS) <= {"source_type"}
     assert records["unique_id"].dtype == np.int64
     assert records["unique_id"].is_unique
     text = records.drop(columns="unique_id")
