@@ -29,18 +29,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
+import pandas as pd
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
-from thinkfamily.accounts.models import User
+from thinkfamily.accounts.models import Agency, User
 from thinkfamily.audit.models import AuditEvent
 from thinkfamily.audit.services import audit_record
 from thinkfamily.core.bulk import bulk_insert, bulk_update, in_chunks, reserve_ids
 from thinkfamily.events.models import Event
-from thinkfamily.linkage import LinkageModel, LinkageResult, link_records
-from thinkfamily.linkage.realtime import describe, level_labels
+from thinkfamily.linkage import Edge, LinkageModel, LinkageResult, cluster, link_records
+from thinkfamily.linkage.pipeline import LINK_COLUMNS, ONE_AT_A_TIME
+from thinkfamily.linkage.realtime import RecordMatcher, describe, level_labels
 from thinkfamily.matching.deterministic import (
     IdentifiedRecord,
     IdentifierConflict,
@@ -138,6 +140,10 @@ class _Silent:
 #: linking uses identifiers alone until a model exists.
 MIN_RECORDS_TO_TRAIN = 2000
 
+#: At most this many new records are matched one at a time against the linked
+#: records (as a record entered on a form is); more, and everything is relinked.
+ONE_AT_A_TIME_MAX = 1000
+
 #: Which record field each comparison looks at, to show beside its outcome.
 COMPARED_FIELDS = {
     "given_name": ("given_name",),
@@ -207,6 +213,136 @@ def _groups_by_model(
     return [sorted(group) for group in members.values()], linked
 
 
+def _groups_one_at_a_time(
+    records: dict[int, LinkableRecord],
+    pending: Sequence[LinkableRecord],
+    model: LinkageModel,
+    pending_relationships: Sequence[tuple[int, int]],
+) -> tuple[list[list[int]], LinkageResult]:
+    """Place each new record with the person it matches, leaving everyone else as they are.
+
+    The new record's candidates come from the real-time matcher (the batch
+    model's blocking rules and weights); whether it joins them is decided by
+    the same constrained clustering as a batch run, on the small graph of the
+    new record and the people it may belong to. ``thinkfamily link`` later
+    reconsiders everything together.
+    """
+    pending_pks = {record.pk for record in pending}
+    stored = {pk: record for pk, record in records.items() if pk not in pending_pks}
+    frame = records_frame(records.values())
+    by_pk = frame.set_index("unique_id", drop=False)
+    matcher = RecordMatcher(model, frame[~frame.unique_id.isin(pending_pks)])
+    person_records: dict[int, list[int]] = {}
+    for pk, record in stored.items():
+        if record.person_id is not None:
+            person_records.setdefault(record.person_id, []).append(pk)
+    group_of: dict[int, list[int]] = {
+        pk: person_records[record.person_id] if record.person_id is not None else [pk]
+        for pk, record in stored.items()
+    }
+    decided = decisions()
+    cannot = set(zip(decided.rejected.unique_id_l, decided.rejected.unique_id_r, strict=True))
+    related = relationships_frame(pending_relationships)
+    cannot |= {
+        (min(a, b), max(a, b))
+        for a, b in zip(related.unique_id, related.related_unique_id, strict=True)
+    }
+    kinds = dict(Agency.objects.values_list("pk", "agency_type"))
+    links, review, scored = [], [], []
+    for record in sorted(pending, key=lambda each: each.pk):
+        row = by_pk.loc[record.pk].to_dict()
+        found = matcher.candidates(row)
+        members = {record.pk}
+        for candidate in found:
+            members.update(group_of.get(candidate.unique_id, [candidate.unique_id]))
+        edges = [
+            Edge(group[0], other, 1.0, "existing")
+            for group in {tuple(group_of.get(pk, [pk])) for pk in members - {record.pk}}
+            for other in group[1:]
+        ]
+        for candidate in found:
+            rule = (
+                "nhs_number"
+                if record.nhs_number
+                and record.nhs_number == records[candidate.unique_id].nhs_number
+                else "upn"
+                if record.upn and record.upn == records[candidate.unique_id].upn
+                else "model"
+            )
+            automatic = candidate.shares_identifier or (
+                candidate.identity_agrees and candidate.match_probability >= model.thresholds.link
+            )
+            left, right = sorted((record.pk, candidate.unique_id))
+            edges.append(Edge(left, right, candidate.match_probability, rule, automatic))
+            scored.append(
+                {
+                    "unique_id_l": left,
+                    "unique_id_r": right,
+                    "match_probability": candidate.match_probability,
+                    "match_weight": candidate.match_weight,
+                }
+                | {f"mw_{each.name}": each.match_weight for each in candidate.comparisons}
+            )
+        found_here = cluster(
+            sorted(members),
+            identifiers={pk: _one_only(records[pk], kinds) for pk in members},
+            edges=edges,
+            cannot_link=[pair for pair in cannot if pair[0] in members and pair[1] in members],
+            doubtful=_doubtful_among([records[pk] for pk in members]),
+        )
+        mine = [
+            pk for pk in members if found_here.cluster_of[pk] == found_here.cluster_of[record.pk]
+        ]
+        joined = sorted(set().union(*(group_of.get(pk, [pk]) for pk in mine)))
+        for pk in joined:
+            group_of[pk] = joined
+        links += [edge for edge in found_here.links if edge.rule != "existing"]
+        review += found_here.review
+        matcher.add(frame[frame.unique_id == record.pk])
+    groups = {tuple(group) for group in group_of.values()}
+    linked = LinkageResult(
+        clusters=pd.DataFrame(
+            [(pk, group[0]) for group in groups for pk in group],
+            columns=["unique_id", "cluster_id"],
+        ),
+        links=pd.DataFrame(
+            [(e.left, e.right, e.probability, e.rule) for e in links], columns=LINK_COLUMNS
+        ),
+        review=pd.DataFrame(
+            [(e.left, e.right, e.probability, e.rule) for e in review], columns=LINK_COLUMNS
+        ),
+        scored=pd.DataFrame(scored).drop_duplicates(["unique_id_l", "unique_id_r"])
+        if scored
+        else pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability"]),
+        model=model,
+    )
+    return [list(group) for group in groups], linked
+
+
+def _one_only(record: LinkableRecord, kinds: dict[int, str]) -> tuple[str, ...]:
+    """What a person has only one of, as batch clustering compares it."""
+    kind = kinds.get(record.agency_id, "")
+    return (
+        record.nhs_number,
+        record.upn,
+        *(str(record.agency_id) if kind == one else "" for one in ONE_AT_A_TIME),
+    )
+
+
+def _doubtful_among(records: list[LinkableRecord]) -> list[tuple[int, int]]:
+    """One agency's records in one household whose dates of birth differ or are missing."""
+    return [
+        (first.pk, second.pk)
+        for first in records
+        for second in records
+        if first.pk < second.pk
+        and first.agency_id == second.agency_id
+        and first.household_ref
+        and first.household_ref == second.household_ref
+        and (first.date_of_birth is None or first.date_of_birth != second.date_of_birth)
+    ]
+
+
 def _evidence(
     groups: list[list[int]], linked: LinkageResult
 ) -> dict[int, tuple[str, float | None]]:
@@ -261,8 +397,17 @@ def records_link(
         progress.stage("Linking by NHS number and UPN (no model yet)")
         groups, result.conflicts, evidence = _groups_by_identifiers(records)
         result.method = "identifiers only"
+    elif model is not None and 0 < len(pending) <= ONE_AT_A_TIME_MAX and not touched_record_pks:
+        progress.stage(f"Matching {len(pending):,} new records against the linked records")
+        groups, linked = _groups_one_at_a_time(records, pending, model, pending_relationships)
+        evidence = _evidence(groups, linked)
+        result.method = "identifiers and model, one record at a time"
+        if _merge_whole_people(groups, records, linked, actor, result):
+            records = _load_records(pending)
     else:
-        progress.stage("Linking: identifiers, then the model" + (" (training)" if model is None else ""))
+        progress.stage(
+            "Linking: identifiers, then the model" + (" (training)" if model is None else "")
+        )
         groups, linked = _groups_by_model(records, model, pending_relationships, engine)
         if model is None:
             linkage_model_path().parent.mkdir(parents=True, exist_ok=True)
@@ -276,7 +421,7 @@ def records_link(
             records = _load_records(pending)
     progress.stage("Updating people")
     _reconcile(groups, records, {record.pk for record in pending}, touched, evidence, result)
-    if result.method == "identifiers and model":
+    if result.method.startswith("identifiers and model"):
         progress.stage("Queueing uncertain pairs for review")
         result.review_pairs = _queue_for_review(linked, records, result.person_of_pending)
     if result.people_created or result.records_relinked or result.people_removed:
@@ -370,9 +515,9 @@ def _queue_for_review(
     scored = linked.scored.set_index(["unique_id_l", "unique_id_r"])
     existing = {
         (pair.record_id, pair.other_record_id): pair
-        for pair in CandidatePair.objects.filter(
-            status__in=CandidatePair.OPEN_STATUSES
-        ).only("record_id", "other_record_id", "status")
+        for pair in CandidatePair.objects.filter(status__in=CandidatePair.OPEN_STATUSES).only(
+            "record_id", "other_record_id", "status"
+        )
     }
     decided = set(
         CandidatePair.objects.exclude(status__in=CandidatePair.OPEN_STATUSES).values_list(

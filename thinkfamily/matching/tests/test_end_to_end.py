@@ -18,6 +18,7 @@ import pytest
 from django.test import Client
 
 from thinkfamily.accounts.models import Agency, User
+from thinkfamily.audit.models import AuditEvent
 from thinkfamily.extracts.services import extract_import
 from thinkfamily.extracts.synth import generate_county
 from thinkfamily.matching.models import CandidatePair
@@ -148,3 +149,56 @@ def test_relinking_changes_nothing_and_keeps_reviewers_decisions(county: Path) -
     assert dict(AgencyRecord.objects.values_list("pk", "person_id")) == before
     pair.refresh_from_db()
     assert pair.status == CandidatePair.Status.REJECTED
+
+
+def test_a_new_record_is_matched_at_once_against_the_linked_county(
+    county: Path, tmp_path: Path
+) -> None:
+    """A nursery sends one new child it knows under a nickname: it joins the child already known."""
+    from thinkfamily.extracts.tests.builders import record, write_extract
+
+    extract_import(path=county)
+    child = (
+        AgencyRecord.objects.filter(
+            agency__agency_type="school", date_of_birth__isnull=False, person__isnull=False
+        )
+        .exclude(address="")
+        .order_by("pk")
+        .first()
+    )
+    assert child is not None
+    people_before = Person.objects.count()
+    folder = write_extract(
+        tmp_path / "nursery",
+        [
+            record(
+                agency_code="EY-NEW-NURSERY",
+                agency_type="early_years",
+                record_id="EY1",
+                given_name=child.given_name.upper(),
+                family_name=child.family_name,
+                date_of_birth=child.date_of_birth.isoformat(),
+                sex=child.sex,
+                address=child.address,
+                postcode=child.postcode,
+            ),
+            record(
+                agency_code="EY-NEW-NURSERY",
+                agency_type="early_years",
+                record_id="EY2",
+                given_name="Xanthe",
+                family_name="Quartermaine",
+                date_of_birth="2022-02-02",
+            ),
+        ],
+    )
+    result = extract_import(path=folder)
+    assert result.run.status == "succeeded"
+    nursery = {r.record_id: r for r in AgencyRecord.objects.filter(agency__code="EY-NEW-NURSERY")}
+    assert nursery["EY1"].person_id == child.person_id
+    assert nursery["EY1"].linked_by == "model"
+    assert nursery["EY2"].linked_by == "only_record"
+    assert Person.objects.count() == people_before + 1
+    link_entry = AuditEvent.objects.filter(action=AuditEvent.Action.LINK).order_by("pk").last()
+    assert link_entry is not None
+    assert link_entry.detail["method"] == "identifiers and model, one record at a time"
