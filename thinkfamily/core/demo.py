@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
 from thinkfamily.accounts.models import Agency, User
 from thinkfamily.people.models import HouseholdMembership, Person
+
+if TYPE_CHECKING:
+    from thinkfamily.matching.models import Merge
 
 DEMO_PASSWORD = "think-sibling-demo"
 
@@ -33,6 +37,7 @@ _DEMO_USERS = [
     ("hv", "Hal", "Visitor", Agency.AgencyType.HEALTH_VISITING, User.Role.PRACTITIONER),
     ("police", "Pat", "Constable", Agency.AgencyType.POLICE, User.Role.PRACTITIONER),
     ("social.worker", "Sam", "Worker", Agency.AgencyType.CSC, User.Role.CSC_WORKER),
+    ("csc.manager", "Chris", "Manager", Agency.AgencyType.CSC, User.Role.CSC_MANAGER),
     ("partnership", "Pia", "Manager", Agency.AgencyType.CSC, User.Role.PARTNERSHIP_MANAGER),
 ]
 _FALLBACK_AGENCIES = {
@@ -83,3 +88,37 @@ def demo_pupil_with_preschool_sibling(*, school: Agency) -> Person | None:
         memberships__end_date__isnull=True,
     ).order_by("family_name", "given_name", "pk")
     return pupils.filter(events__event_type="concern").first() or pupils.first()
+
+
+@dataclass(frozen=True)
+class DemoLinkage:
+    """What linkage left for the demo: pairs to review, and a merge to try undoing."""
+
+    pending_pairs: int
+    merge: Merge | None
+
+
+def demo_linkage_prepare(*, reviewer: User) -> DemoLinkage:
+    """Make sure the merges page has a merge to undo: confirm the strongest pending pair.
+
+    Only when no merge exists yet, so running the demo again changes nothing.
+    The confirmation is recorded as the demo reviewer's, with a note saying so.
+    """
+    from thinkfamily.matching.models import CandidatePair, Merge
+    from thinkfamily.matching.services import candidate_confirm
+
+    merge = Merge.objects.filter(undone_at__isnull=True).order_by("-merged_at").first()
+    if merge is None:
+        strongest = (
+            CandidatePair.objects.filter(status=CandidatePair.Status.PENDING)
+            .order_by("-match_probability", "pk")
+            .first()
+        )
+        if strongest is not None:
+            merge = candidate_confirm(
+                candidate=strongest,
+                by=reviewer,
+                note="Confirmed by the demo set-up so that there is a merge to undo.",
+            )
+    pending = CandidatePair.objects.filter(status__in=CandidatePair.OPEN_STATUSES).count()
+    return DemoLinkage(pending_pairs=pending, merge=merge)

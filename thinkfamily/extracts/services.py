@@ -560,9 +560,7 @@ def extract_import(
             linked = records_link(
                 touched_record_pks=changes.updated_pks,
                 pending=changes.pending(),
-                pending_relationships=changes.relationships(
-                    extract.relationships.rows, agency_ids
-                ),
+                pending_relationships=changes.relationships(extract.relationships.rows, agency_ids),
                 actor=started_by,
                 progress=progress,
             )
@@ -578,8 +576,10 @@ def extract_import(
                 "people_created": linked.people_created,
                 "people_updated": linked.people_updated,
                 "people_removed": linked.people_removed,
+                "people_merged": linked.people_merged,
                 "records_relinked": linked.records_relinked,
                 "identifier_conflicts": len(linked.conflicts),
+                "pairs_for_review": linked.review_pairs,
             }
             counts |= _write_events(extract.events.rows, agency_ids, progress)
             progress.stage("Forming households")

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from thinkfamily.accounts.models import User
 from thinkfamily.core.demo import (
     DEMO_PASSWORD,
+    demo_linkage_prepare,
     demo_pupil_with_preschool_sibling,
     demo_users_create,
 )
@@ -26,5 +27,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Try: sign in as dsl, search for {pupil.given_name} {pupil.family_name}, "
                 "and open the household to see the preschool sibling."
+            )
+        reviewer = User.objects.filter(username="csc.manager").first()
+        if reviewer is not None:
+            linkage = demo_linkage_prepare(reviewer=reviewer)
+            self.stdout.write(
+                f"Linkage: {linkage.pending_pairs} uncertain pairs wait for review. Sign in as "
+                "csc.manager and open Review to compare two records side by side"
+                + (", or Merges to undo a merge." if linkage.merge else ".")
             )
         self.stdout.write("")

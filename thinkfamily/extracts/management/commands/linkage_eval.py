@@ -7,13 +7,15 @@ after it in the same process; prints a table, or one JSON document with ``--json
 
 from __future__ import annotations
 
+import json
 import warnings
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from thinkfamily.linkage.baselines import plain_splink, recordlinkage_ecm
-from thinkfamily.linkage.datasets import load_dataset
+from thinkfamily.linkage.datasets import Dataset, load_dataset
 from thinkfamily.linkage.errors import LinkageError
+from thinkfamily.linkage.latency import Latency
 from thinkfamily.linkage.evaluation import (
     Evaluation,
     evaluate,
@@ -40,6 +42,13 @@ class Command(BaseCommand):
             "--compare",
             action="store_true",
             help="also run plain Splink and recordlinkage's ECM, in the same process",
+        )
+        parser.add_argument(
+            "--latency",
+            type=int,
+            metavar="N",
+            default=0,
+            help="also time matching N held-back records one at a time against the rest",
         )
         parser.add_argument(
             "--threshold",
@@ -77,7 +86,27 @@ class Command(BaseCommand):
             except LinkageError as error:
                 raise CommandError(f"{method}: {error}") from error
 
+        latency = self._latency(dataset, int(options["latency"]))  # type: ignore[call-overload]
         if options["json"]:
-            self.stdout.write(evaluations_json(evaluations))
+            document = json.loads(evaluations_json(evaluations))
+            if latency is not None:
+                document["matching_latency"] = latency.to_dict()
+            self.stdout.write(json.dumps(document, indent=2))
         else:
             self.stdout.write(evaluations_table(evaluations))
+            if latency is not None:
+                self.stdout.write(
+                    f"matching one record against {latency.linked:,} linked records: "
+                    f"median {latency.median_ms} ms, p95 {latency.p95_ms} ms, "
+                    f"max {latency.max_ms} ms ({latency.samples} records; "
+                    f"matcher loaded in {latency.load_seconds} s)"
+                )
+
+    def _latency(self, dataset: Dataset, samples: int) -> Latency | None:
+        """Train on the data set, then time matching held-back records one at a time."""
+        if samples <= 0:
+            return None
+        from thinkfamily.linkage.latency import matching_latency
+
+        model = think_family_linkage(dataset).model
+        return matching_latency(dataset, model=model, samples=samples)
