@@ -76,7 +76,10 @@ def _tf(level: CustomLevel, column: str) -> ComparisonLevelCreator:
     return level.configure(tf_adjustment_column=column, tf_adjustment_weight=1.0)
 
 
-NAMES_SWAPPED = "given_name_l = family_name_r and family_name_l = given_name_r and given_name_l <> family_name_l"
+NAMES_SWAPPED = (
+    "given_name_l = family_name_r and family_name_l = given_name_r "
+    "and given_name_l <> family_name_l"
+)
 
 
 def given_name_comparison() -> ComparisonCreator:

@@ -248,8 +248,10 @@ def link_records(
         scored = con.sql("select * from scored").df()
     with _stage(seconds, "constraints"):
         constraints = cannot_link_pairs(con, "prepared", relationships, cannot_link)
-        doubts = doubtful_pairs(con, "prepared") if families else pd.DataFrame(
-            columns=["unique_id_l", "unique_id_r"]
+        doubts = (
+            doubtful_pairs(con, "prepared")
+            if families
+            else pd.DataFrame(columns=["unique_id_l", "unique_id_r"])
         )
     with _stage(seconds, "cluster"):
         registrations = ", ".join(

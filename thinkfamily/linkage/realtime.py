@@ -53,7 +53,9 @@ def _key_value(record: Mapping[str, Any], key: tuple[str, ...]) -> str | None:
     values = [record[column] for column in key]
     if any(value is None for value in values):
         return None
-    return "|".join(value.isoformat() if isinstance(value, dt.date) else str(value) for value in values)
+    return "|".join(
+        value.isoformat() if isinstance(value, dt.date) else str(value) for value in values
+    )
 
 
 _KEY_COLUMNS = ", ".join(
@@ -149,9 +151,9 @@ class RecordMatcher:
         self._new_record = self._db_api.register("new_record", table_name="new_record")
         self._found = self._db_api.register("found", table_name="found")
         self._scoring_sql: str | None = None
-        self._exact_birth_weight = level_weight(
-            model.splink_settings, "date_of_birth", "the same"
-        ) - 0.01
+        self._exact_birth_weight = (
+            level_weight(model.splink_settings, "date_of_birth", "the same") - 0.01
+        )
 
     def add(self, records: pd.DataFrame) -> None:
         """Make records just linked available as candidates for the next ones."""
@@ -255,8 +257,7 @@ class PairScorer:
         self._con = duckdb.connect()
         for name in ("left_record", "right_record"):
             self._con.execute(
-                f"create table {name} as select * from "
-                f"({_empty_prepared_sql()}) limit 0"
+                f"create table {name} as select * from ({_empty_prepared_sql()}) limit 0"
             )
         db_api = DuckDBAPI(connection=self._con)
         left = db_api.register("left_record", table_name="left_record")
@@ -275,7 +276,9 @@ class PairScorer:
                 [prepared[column] for column in PREPARED_COLUMNS],
             )
         if self._sql is None:
-            self._sql = self._linker.inference.score_pairs(self._left, self._right).sql_used_to_create
+            self._sql = self._linker.inference.score_pairs(
+                self._left, self._right
+            ).sql_used_to_create
         cursor = self._con.execute(self._sql)
         columns = [column[0] for column in cursor.description]
         pair = dict(zip(columns, cursor.fetchall()[0], strict=True))

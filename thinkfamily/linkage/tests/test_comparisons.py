@@ -48,7 +48,9 @@ def record(unique_id: int, **values: Any) -> dict[str, Any]:
     return base | values
 
 
-def level_of(scorer: PairScorer, comparison: str, left: dict[str, Any], right: dict[str, Any]) -> str:
+def level_of(
+    scorer: PairScorer, comparison: str, left: dict[str, Any], right: dict[str, Any]
+) -> str:
     outcome = scorer.compare(record(1, **left), record(2, **right))
     return next(each.level for each in outcome.comparisons if each.name == comparison)
 
@@ -64,8 +66,16 @@ def level_of(scorer: PairScorer, comparison: str, left: dict[str, Any], right: d
         ),
         ({"given_name": "Tom"}, {"given_name": "Thomas"}, "a short or long form of the other"),
         ({"given_name": "Bill"}, {"given_name": "William"}, "a short or long form of the other"),
-        ({"given_name": "Amelia"}, {"given_name": "Ameila"}, "one letter different, missing or swapped"),
-        ({"given_name": "Amelia"}, {"given_name": "Amela"}, "one letter different, missing or swapped"),
+        (
+            {"given_name": "Amelia"},
+            {"given_name": "Ameila"},
+            "one letter different, missing or swapped",
+        ),
+        (
+            {"given_name": "Amelia"},
+            {"given_name": "Amela"},
+            "one letter different, missing or swapped",
+        ),
         ({"given_name": "Liv"}, {"given_name": "Olivia"}, "one holds the other (Liv, Olivia)"),
         (
             {"given_name": "Grace", "other_names": ""},
@@ -97,8 +107,16 @@ def test_given_name_levels(scorer: PairScorer, left: dict, right: dict, level: s
             {"family_name": "Khan"},
             "share a name (hyphenated, former or step-family surname)",
         ),
-        ({"family_name": "Gallagher"}, {"family_name": "Gallaghre"}, "one letter different, missing or swapped"),
-        ({"family_name": "Page"}, {"family_name": "Pge"}, "one letter different, missing or swapped"),
+        (
+            {"family_name": "Gallagher"},
+            {"family_name": "Gallaghre"},
+            "one letter different, missing or swapped",
+        ),
+        (
+            {"family_name": "Page"},
+            {"family_name": "Pge"},
+            "one letter different, missing or swapped",
+        ),
         ({"family_name": "Khan"}, {"family_name": "Wright"}, "All other comparisons"),
         ({"family_name": ""}, {"family_name": "Wright"}, "not known on one side"),
     ],
@@ -120,7 +138,10 @@ def test_family_name_levels(scorer: PairScorer, left: dict, right: dict, level: 
     ],
 )
 def test_date_of_birth_levels(scorer: PairScorer, left: str, right: str, level: str) -> None:
-    assert level_of(scorer, "date_of_birth", {"date_of_birth": left}, {"date_of_birth": right}) == level
+    assert (
+        level_of(scorer, "date_of_birth", {"date_of_birth": left}, {"date_of_birth": right})
+        == level
+    )
 
 
 @pytest.mark.parametrize(
@@ -148,7 +169,11 @@ def test_location_levels(scorer: PairScorer, left: tuple, right: tuple, level: s
 
 @pytest.mark.parametrize(
     ("left", "right", "level"),
-    [("F", "F", "the same"), ("F", "M", "All other comparisons"), ("U", "F", "not known on one side")],
+    [
+        ("F", "F", "the same"),
+        ("F", "M", "All other comparisons"),
+        ("U", "F", "not known on one side"),
+    ],
 )
 def test_sex_levels(scorer: PairScorer, left: str, right: str, level: str) -> None:
     assert level_of(scorer, "sex", {"sex": left}, {"sex": right}) == level

@@ -48,7 +48,6 @@ _MOVED_RELATIONS = {
 }
 
 
-
 def _person_snapshot(person: Person) -> dict[str, Any]:
     """Every column of a person as JSON: dates and times as ISO text, nothing rounded."""
     values: dict[str, Any] = {}

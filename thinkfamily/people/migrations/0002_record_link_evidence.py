@@ -4,20 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0001_initial'),
+        ("people", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='agencyrecord',
-            name='link_probability',
-            field=models.FloatField(blank=True, help_text="The model's probability, when the model linked it.", null=True),
+            model_name="agencyrecord",
+            name="link_probability",
+            field=models.FloatField(
+                blank=True,
+                help_text="The model's probability, when the model linked it.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='agencyrecord',
-            name='linked_by',
-            field=models.CharField(blank=True, choices=[('nhs_number', 'Same NHS number'), ('upn', 'Same unique pupil number'), ('model', 'Linkage model'), ('review', 'Confirmed by a reviewer'), ('only_record', "The person's only record")], help_text='The evidence that placed this record with its person.', max_length=20),
+            model_name="agencyrecord",
+            name="linked_by",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("nhs_number", "Same NHS number"),
+                    ("upn", "Same unique pupil number"),
+                    ("model", "Linkage model"),
+                    ("review", "Confirmed by a reviewer"),
+                    ("only_record", "The person's only record"),
+                ],
+                help_text="The evidence that placed this record with its person.",
+                max_length=20,
+            ),
         ),
     ]

@@ -15,7 +15,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from thinkfamily.linkage.baselines import plain_splink, recordlinkage_ecm
 from thinkfamily.linkage.datasets import Dataset, load_dataset
 from thinkfamily.linkage.errors import LinkageError
-from thinkfamily.linkage.latency import Latency
 from thinkfamily.linkage.evaluation import (
     Evaluation,
     evaluate,
@@ -23,6 +22,7 @@ from thinkfamily.linkage.evaluation import (
     evaluations_table,
     think_family_linkage,
 )
+from thinkfamily.linkage.latency import Latency
 
 
 class Command(BaseCommand):

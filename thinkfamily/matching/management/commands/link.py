@@ -57,6 +57,8 @@ class Command(BaseCommand):
             f"{'identifier conflicts':>28}: {len(result.conflicts):,}",
         ]
         if result.seconds:
-            stages = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.seconds.items())
+            stages = ", ".join(
+                f"{name} {seconds:.1f} s" for name, seconds in result.seconds.items()
+            )
             lines.append(f"{'linkage stages':>28}: {stages}")
         self.stdout.write("\n".join(lines))
