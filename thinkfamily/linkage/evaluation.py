@@ -44,7 +44,8 @@ import pandas as pd
 from thinkfamily.linkage.errors import LinkageError
 
 if TYPE_CHECKING:
-    from thinkfamily.linkage.datasets import Dataset
+    from thinkfamily.linkage.model import Thresholds
+from thinkfamily.linkage.datasets import Dataset
 
 __all__ = [
     "Evaluation",
@@ -372,6 +373,16 @@ def evaluate(
     )
 
 
+#: FEBRL's duplicates are corrupted far more than an agency's records (whole names
+#: replaced, several slips in one field), and it has no families to guard: links are made
+#: at lower probabilities, chosen on each data set (docs/benchmarks.md). FEBRL4 is one to
+#: one between its two files, so its clustering takes each record's strongest partner.
+FEBRL_THRESHOLDS = {
+    "febrl3": Thresholds(link=0.2, link_elsewhere=0.2, review=0.2),
+    "febrl4": Thresholds(link=0.05, link_elsewhere=0.05, review=0.05),
+}
+
+
 def think_family_linkage(dataset: Dataset) -> LinkageOutput:
     """Think Family's own linkage of a data set, told what the sources know.
 
@@ -392,6 +403,7 @@ def think_family_linkage(dataset: Dataset) -> LinkageOutput:
         link_type="link_only" if dataset.link_type == "link" else "dedupe_only",
         # FEBRL's people live alone: no siblings, twins or namesake parents to guard.
         families=not dataset.name.startswith("febrl"),
+        thresholds=FEBRL_THRESHOLDS.get(dataset.name),
     )
     return result
 

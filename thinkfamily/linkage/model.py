@@ -82,6 +82,12 @@ NAMES_SWAPPED = (
 )
 
 
+NAMES_SWAPPED_WITH_A_SLIP = (
+    "(given_name_l = family_name_r and damerau_levenshtein(family_name_l, given_name_r) <= 2) "
+    "or (family_name_l = given_name_r and damerau_levenshtein(given_name_l, family_name_r) <= 2)"
+)
+
+
 def given_name_comparison() -> ComparisonCreator:
     """Given names: exact, swapped with the family name, a short form, a slip, a middle name."""
     return CustomComparison(
@@ -91,6 +97,7 @@ def given_name_comparison() -> ComparisonCreator:
             NullLevel("given_name"),
             _tf(_level("given_name_l = given_name_r", "the same"), "given_name"),
             _level(NAMES_SWAPPED, "given and family names swapped"),
+            _level(NAMES_SWAPPED_WITH_A_SLIP, "names swapped, one with a slip"),
             _level(
                 "list_contains(given_forms_l, given_name_r) "
                 "or list_contains(given_forms_r, given_name_l)",
@@ -177,6 +184,7 @@ def location_comparison() -> ComparisonCreator:
                 "postcode_l = postcode_r and address_l = address_r",
                 "the same address",
             ),
+            _level("address_l = address_r", "the same address, postcode mistyped"),
             _level("postcode_l = postcode_r", "the same postcode"),
             _level("postcode_sector_l = postcode_sector_r", "the same postcode sector"),
             _level("postcode_district_l = postcode_district_r", "the same postcode district"),
@@ -227,7 +235,10 @@ def blocking_rules(*, with_other_id: bool) -> list[BlockingRuleCreator]:
         block_on("family_name", "postcode"),
         block_on("given_name", "postcode"),
         block_on("date_of_birth", "postcode"),
+        block_on("address"),
         "l.given_name = r.family_name and l.family_name = r.given_name",
+        "l.given_name = r.family_name and l.date_of_birth = r.date_of_birth",
+        "l.family_name = r.given_name and l.date_of_birth = r.date_of_birth",
     ]
     if with_other_id:
         rules.append(block_on("other_id"))

@@ -229,14 +229,25 @@ def link_records(
     thresholds = thresholds or model.thresholds
 
     with _stage(seconds, "predict"):
-        predictions = linker.inference.predict(threshold_match_probability=thresholds.review)
+        if engine == "spark":
+            from thinkfamily.linkage.spark import predict_on_spark
+
+            # Cleaned and trained here; the pairs are scored on Spark with the same model.
+            spark_scored = predict_on_spark(
+                prepared, model.splink_settings, threshold=thresholds.review, link_type=link_type
+            )
+            con.register("spark_scored", spark_scored)
+            predictions_table = "spark_scored"
+        else:
+            predictions = linker.inference.predict(threshold_match_probability=thresholds.review)
+            predictions_table = predictions.physical_name
         con.execute(
             f"""
             create table scored as
             select unique_id_l, unique_id_r, match_probability, match_weight,
                    columns('^mw_'), {identity_sql(model) if families else "true"}
                        as identity_agrees
-            from {predictions.physical_name}
+            from {predictions_table}
             """
         )
         ambiguous = (

@@ -343,3 +343,16 @@ def test_settings_for_spark_refuses_sql_it_cannot_read() -> None:
     level = {"sql_condition": "name_l = = name_r"}
     with pytest.raises(LinkageError, match="cannot read"):
         settings_for_spark({"comparisons": [{"comparison_levels": [level]}]})
+
+
+@pytest.mark.slow
+def test_link_records_on_spark_finds_the_same_people_as_on_duckdb(
+    spark: SparkSession, county: Dataset, linked: LinkageResult
+) -> None:
+    """``link_records(engine="spark")``: the same model, the same people, scored on Spark."""
+    on_spark = link_records(
+        county.records, relationships=county.relationships, model=linked.model, engine="spark"
+    )
+    clusters = linked.clusters.sort_values("unique_id").reset_index(drop=True)
+    assert on_spark.clusters.sort_values("unique_id").reset_index(drop=True).equals(clusters)
+    assert len(on_spark.review) == len(linked.review)
