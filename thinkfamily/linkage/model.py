@@ -219,7 +219,7 @@ def other_id_comparison() -> ComparisonCreator:
     )
 
 
-def blocking_rules(*, with_other_id: bool) -> list[BlockingRuleCreator]:
+def blocking_rules(*, with_other_id: bool) -> list[BlockingRuleCreator | str]:
     """Which pairs are scored at all: records agreeing on at least one of these.
 
     Each rule is narrow enough that no block is large, and together they catch
@@ -227,7 +227,7 @@ def blocking_rules(*, with_other_id: bool) -> list[BlockingRuleCreator]:
     Family name with postcode compares everyone in a household, on purpose:
     the model, not the blocking, must tell siblings apart.
     """
-    rules = [
+    rules: list[BlockingRuleCreator | str] = [
         block_on("given_name", "family_name"),
         block_on("given_name", "date_of_birth"),
         block_on("family_name", "date_of_birth"),
@@ -247,7 +247,7 @@ def blocking_rules(*, with_other_id: bool) -> list[BlockingRuleCreator]:
 
 def settings_for(*, link_type: str = "dedupe_only", with_other_id: bool = False) -> SettingsCreator:
     """Splink settings for Think Family's comparisons, before training."""
-    comparisons = [
+    comparisons: list[ComparisonCreator | dict[str, Any]] = [
         given_name_comparison(),
         family_name_comparison(),
         date_of_birth_comparison(),
@@ -256,17 +256,18 @@ def settings_for(*, link_type: str = "dedupe_only", with_other_id: bool = False)
     ]
     if with_other_id:
         comparisons.append(other_id_comparison())
-    return SettingsCreator(
-        link_type=link_type,
-        unique_id_column_name="unique_id",
-        comparisons=comparisons,
-        blocking_rules_to_generate_predictions=blocking_rules(with_other_id=with_other_id),
-        retain_intermediate_calculation_columns=True,
-        retain_matching_columns=False,
-        additional_columns_to_retain=[],
+    options: dict[str, Any] = {
+        "link_type": link_type,
+        "unique_id_column_name": "unique_id",
+        "comparisons": comparisons,
+        "blocking_rules_to_generate_predictions": blocking_rules(with_other_id=with_other_id),
+        "retain_intermediate_calculation_columns": True,
+        "retain_matching_columns": False,
+        "additional_columns_to_retain": [],
         # Splink's default name for it; ours means the agency, so keep Splink off it.
-        source_dataset_column_name="source_dataset" if link_type == "link_only" else None,
-    )
+        "source_dataset_column_name": "source_dataset" if link_type == "link_only" else None,
+    }
+    return SettingsCreator(**options)
 
 
 def level_weight(settings: dict[str, Any], comparison: str, label: str) -> float:

@@ -69,7 +69,7 @@ def _register(db_api: DuckDBAPI, link_type: str) -> list[SplinkDataFrame]:
     """The prepared records as Splink inputs: one table, or one per source to link."""
     if link_type == "dedupe_only":
         return [db_api.register("prepared", table_name="records")]
-    con = db_api._con  # type: ignore[attr-defined]
+    con = db_api._con
     sources = con.sql("select distinct source_dataset from prepared order by 1").fetchall()
     for index, (source,) in enumerate(sources):
         con.execute(
@@ -208,7 +208,6 @@ def link_records(
         con.unregister("prepared_arrow")
         with_other_id = con.sql("select count(other_id) from prepared").fetchall()[0][0] > 0
     db_api = DuckDBAPI(connection=con)
-    db_api._con = con  # type: ignore[attr-defined]
     frames = _register(db_api, link_type)
 
     with _stage(seconds, "train"):

@@ -209,7 +209,7 @@ def prepare_one(record: Mapping[str, Any]) -> dict[str, Any]:
     upn = _text(record.get("upn")).strip().upper() or None
     long_postcode = postcode is not None and len(postcode) >= 5
     return {
-        "unique_id": int(record["unique_id"]),  # type: ignore[call-overload]
+        "unique_id": int(record["unique_id"]),
         "source_dataset": _text(record.get("source")),
         "source_type": _text(record.get("source_type")) or None,
         "given_name": None if given_key in PLACEHOLDER_GIVEN_NAMES else (given_key or None),

@@ -462,17 +462,18 @@ def _merge_whole_people(
             records_of.setdefault(record.person_id, []).append(pk)
     strongest: dict[frozenset[int], tuple[float, str]] = {}
     for left, right, probability, rule in linked.links.itertuples(index=False):
-        people = frozenset({records[int(left)].person_id, records[int(right)].person_id})
-        if None in people or len(people) < 2:
+        first, second = records[int(left)].person_id, records[int(right)].person_id
+        if first is None or second is None or first == second:
             continue
-        if people not in strongest or probability > strongest[people][0]:  # type: ignore[operator]
-            strongest[people] = (float(probability), rule)  # type: ignore[index]
+        pair = frozenset({first, second})
+        if pair not in strongest or probability > strongest[pair][0]:
+            strongest[pair] = (float(probability), rule)
     merged = False
     for group in groups:
-        people = {records[pk].person_id for pk in group} - {None}
+        people = {person for pk in group if (person := records[pk].person_id) is not None}
         whole = sorted(
-            (person for person in people if set(records_of[person]) <= set(group)),  # type: ignore[index]
-            key=lambda person: (-len(records_of[person]), person),  # type: ignore[index]
+            (person for person in people if set(records_of[person]) <= set(group)),
+            key=lambda person: (-len(records_of[person]), person),
         )
         if len(whole) < 2:
             continue
