@@ -42,10 +42,10 @@ import numpy as np
 import pandas as pd
 
 from thinkfamily.linkage.errors import LinkageError
+from thinkfamily.linkage.model import Thresholds
 
 if TYPE_CHECKING:
-    from thinkfamily.linkage.model import Thresholds
-from thinkfamily.linkage.datasets import Dataset
+    from thinkfamily.linkage.datasets import Dataset
 
 __all__ = [
     "Evaluation",
