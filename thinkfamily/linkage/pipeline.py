@@ -86,6 +86,34 @@ def _linker(frames: list[SplinkDataFrame], settings: Any) -> Linker:
     return Linker(frames if len(frames) > 1 else frames[0], settings, log_level=logging.WARNING)
 
 
+def _label_confirmed_pairs(con: duckdb.DuckDBPyConnection, must_link: pd.DataFrame) -> None:
+    """Add pairs a reviewer confirmed to the known matches the model learns from.
+
+    Known matches are records sharing a label (``identifier_label``); a
+    confirmed pair takes the label one of its records already has, or a new
+    one. The reviewers' decisions so teach the model the matches identifiers
+    cannot show (a nickname and a new surname, say).
+    """
+    con.register("must_link_pairs", must_link[["unique_id_l", "unique_id_r"]])
+    labels: dict[int, str | None] = dict(
+        con.sql(
+            "select unique_id, identifier_label from prepared where unique_id in "
+            "(select unique_id_l from must_link_pairs "
+            "union select unique_id_r from must_link_pairs)"
+        ).fetchall()
+    )
+    con.unregister("must_link_pairs")
+    updates = []
+    for left, right in zip(must_link.unique_id_l, must_link.unique_id_r, strict=True):
+        label = labels.get(left) or labels.get(right) or f"confirmed:{min(left, right)}"
+        for key in (left, right):
+            if labels.get(key) != label and not labels.get(key):
+                labels[key] = label
+                updates.append((label, int(key)))
+    if updates:
+        con.executemany("update prepared set identifier_label = ? where unique_id = ?", updates)
+
+
 def train_model(
     linker: Linker, con: duckdb.DuckDBPyConnection, db_api: DuckDBAPI, *, with_other_id: bool
 ) -> dict[str, Any]:
@@ -212,6 +240,8 @@ def link_records(
 
     with _stage(seconds, "train"):
         if model is None:
+            if must_link is not None and not must_link.empty:
+                _label_confirmed_pairs(con, must_link)
             settings = settings_for(link_type=link_type, with_other_id=with_other_id)
             linker = _linker(frames, settings)
             training = train_model(linker, con, db_api, with_other_id=with_other_id)

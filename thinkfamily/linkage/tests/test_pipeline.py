@@ -123,3 +123,16 @@ def test_the_python_cleaning_of_one_record_equals_the_sql_cleaning(county: Datas
     prepared = prepare_records(duckdb.connect(), county.records).to_pylist()
     for record, expected in zip(county.records.to_dict("records"), prepared, strict=True):
         assert prepare_one(record) == expected
+
+
+def test_retraining_learns_from_pairs_reviewers_confirmed(
+    county: Dataset, linked: LinkageResult
+) -> None:
+    confirmed = linked.review[["unique_id_l", "unique_id_r"]].head(20)
+    retrained = link_records(
+        county.records, relationships=county.relationships, must_link=confirmed
+    )
+    assert (
+        retrained.model.training["identifier_label_pairs"]
+        > linked.model.training["identifier_label_pairs"]
+    )
