@@ -162,7 +162,7 @@ def cluster(
         if not groups.may_join(first, second):
             result.refused += 1
         elif edge.rule == "model" and groups.doubtful(first, second):
-            maybe.append(edge._replace(rule=f"{edge.rule}, doubtful: one agency's household"))
+            maybe.append(edge._replace(rule=f"{edge.rule}, doubtful"))
         else:
             groups.join(first, second)
             result.links.append(edge)

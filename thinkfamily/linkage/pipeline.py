@@ -337,20 +337,15 @@ def link_records(
             )
         keys = [key for (key,) in con.sql("select unique_id from prepared").fetchall()]
         model_edges = (
-            Edge(
+            model_edge(
                 int(left),
                 int(right),
                 float(probability),
-                "model, ambiguous" if left in ambiguous or right in ambiguous else "model",
-                bool(agrees)
-                and left not in ambiguous
-                and right not in ambiguous
-                and probability
-                >= (
-                    thresholds.link_elsewhere
-                    if elsewhere and (left, right) not in companions
-                    else thresholds.link
-                ),
+                identity_agrees=bool(agrees),
+                ambiguous=left in ambiguous or right in ambiguous,
+                needed=thresholds.link_elsewhere
+                if elsewhere and (left, right) not in companions
+                else thresholds.link,
             )
             for left, right, probability, agrees, elsewhere in zip(
                 scored.unique_id_l,
@@ -379,6 +374,28 @@ def link_records(
         model=model,
         seconds=seconds,
     )
+
+
+def model_edge(
+    left: int,
+    right: int,
+    probability: float,
+    *,
+    identity_agrees: bool,
+    ambiguous: bool,
+    needed: float,
+) -> Edge:
+    """A scored pair as an edge, its rule saying what, if anything, held it back."""
+    held_back = [
+        reason
+        for reason, holds in (
+            ("unsure", probability < needed),
+            ("identity", not identity_agrees),
+            ("ambiguous", ambiguous),
+        )
+        if holds
+    ]
+    return Edge(left, right, probability, ", ".join(["model", *held_back]), not held_back)
 
 
 def _edges_frame(edges: list[Edge]) -> pd.DataFrame:

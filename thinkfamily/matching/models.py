@@ -73,6 +73,11 @@ class CandidatePair(models.Model):
             "match_weight is that comparison's log2 Bayes factor, positive for a match."
         ),
     )
+    reason = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Why linkage put the pair here rather than joining or parting the records.",
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     found_at = models.DateTimeField(default=timezone.now)
     reviewed_by = models.ForeignKey(

@@ -41,7 +41,7 @@ from thinkfamily.audit.services import audit_record
 from thinkfamily.core.bulk import bulk_insert, bulk_update, in_chunks, reserve_ids
 from thinkfamily.events.models import Event
 from thinkfamily.linkage import Edge, LinkageModel, LinkageResult, cluster, link_records
-from thinkfamily.linkage.pipeline import LINK_COLUMNS, ONE_AT_A_TIME
+from thinkfamily.linkage.pipeline import LINK_COLUMNS, ONE_AT_A_TIME, model_edge
 from thinkfamily.linkage.realtime import RecordMatcher, describe, level_labels
 from thinkfamily.matching.deterministic import (
     IdentifiedRecord,
@@ -153,6 +153,25 @@ COMPARED_FIELDS = {
     "sex": ("sex",),
 }
 
+#: Why a pair waits for review, by what held it back (the tags of a linkage rule).
+REVIEW_REASONS = {
+    "unsure": "The model is not sure: the probability is below the level at which records "
+    "are joined without a person looking.",
+    "identity": "Surname and address agree but the given name or date of birth does not: "
+    "brothers, sisters, twins and a parent look like this.",
+    "ambiguous": "One of the records matches two people born a generation apart: "
+    "a parent and a child of one name?",
+    "doubtful": "One agency keeps both records in one household with different or missing "
+    "dates of birth: a second record of one person, or two people of one name?",
+}
+
+
+def review_reason(rule: str) -> str:
+    """What to tell a reviewer about why a pair is in front of them."""
+    tags = [tag.strip() for tag in rule.split(",")[1:]]
+    return " ".join(REVIEW_REASONS[tag] for tag in tags if tag in REVIEW_REASONS)
+
+
 MERGE_RULES = {"nhs_number": "nhs_number", "upn": "upn", "must_link": "review", "model": "model"}
 
 
@@ -261,19 +280,22 @@ def _groups_one_at_a_time(
             for other in group[1:]
         ]
         for candidate in found:
-            rule = (
-                "nhs_number"
-                if record.nhs_number
-                and record.nhs_number == records[candidate.unique_id].nhs_number
-                else "upn"
-                if record.upn and record.upn == records[candidate.unique_id].upn
-                else "model"
-            )
-            automatic = candidate.shares_identifier or (
-                candidate.identity_agrees and candidate.match_probability >= model.thresholds.link
-            )
+            other = records[candidate.unique_id]
             left, right = sorted((record.pk, candidate.unique_id))
-            edges.append(Edge(left, right, candidate.match_probability, rule, automatic))
+            if candidate.shares_identifier:
+                shared = "nhs_number" if record.nhs_number == other.nhs_number else "upn"
+                edges.append(Edge(left, right, 1.0, shared))
+            else:
+                edges.append(
+                    model_edge(
+                        left,
+                        right,
+                        candidate.match_probability,
+                        identity_agrees=candidate.identity_agrees,
+                        ambiguous=False,
+                        needed=model.thresholds.link,
+                    )
+                )
             scored.append(
                 {
                     "unique_id_l": left,
@@ -529,7 +551,7 @@ def _queue_for_review(
     person_of.update(person_of_pending)
     fresh, refreshed, wanted = [], [], set()
     now = timezone.now()
-    for left, right, probability, _rule in linked.review.itertuples(index=False):
+    for left, right, probability, rule in linked.review.itertuples(index=False):
         key = (int(min(left, right)), int(max(left, right)))
         if key in decided or person_of.get(key[0]) == person_of.get(key[1]):
             continue
@@ -548,6 +570,7 @@ def _queue_for_review(
         weight = weights.get("match_weight")
         if key in existing:
             pair = existing[key]
+            pair.reason = review_reason(rule)
             pair.match_probability = float(probability)
             pair.match_weight = None if weight is None else float(weight)
             pair.comparisons = comparisons
@@ -560,12 +583,15 @@ def _queue_for_review(
                     match_probability=float(probability),
                     match_weight=None if weight is None else float(weight),
                     comparisons=comparisons,
+                    reason=review_reason(rule),
                     found_at=now,
                 )
             )
     CandidatePair.objects.bulk_create(fresh, batch_size=2000)
     CandidatePair.objects.bulk_update(
-        refreshed, ["match_probability", "match_weight", "comparisons"], batch_size=2000
+        refreshed,
+        ["match_probability", "match_weight", "comparisons", "reason"],
+        batch_size=2000,
     )
     stale = [
         pair.pk

@@ -202,3 +202,13 @@ def test_a_new_record_is_matched_at_once_against_the_linked_county(
     link_entry = AuditEvent.objects.filter(action=AuditEvent.Action.LINK).order_by("pk").last()
     assert link_entry is not None
     assert link_entry.detail["method"] == "identifiers and model, one record at a time"
+
+
+def test_each_pair_for_review_says_why_it_is_there(county: Path) -> None:
+    extract_import(path=county)
+    reasons = Counter(
+        CandidatePair.objects.filter(status=CandidatePair.Status.PENDING).values_list(
+            "reason", flat=True
+        )
+    )
+    assert reasons and "" not in reasons
