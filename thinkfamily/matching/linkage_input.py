@@ -23,7 +23,7 @@ from thinkfamily.matching.models import CandidatePair, Merge
 from thinkfamily.people.models import AgencyRecord, Relationship
 
 if TYPE_CHECKING:
-    from thinkfamily.matching.services.linking import LinkableRecord
+    from thinkfamily.matching.records import LinkableRecord
 
 PAIR_COLUMNS = ["unique_id_l", "unique_id_r"]
 

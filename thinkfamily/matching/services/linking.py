@@ -22,71 +22,38 @@ a record follow the record.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
-import pandas as pd
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
-from thinkfamily.accounts.models import Agency, User
+from thinkfamily.accounts.models import User
 from thinkfamily.audit.models import AuditEvent
 from thinkfamily.audit.services import audit_record
 from thinkfamily.core.bulk import bulk_insert, bulk_update, in_chunks, reserve_ids
 from thinkfamily.events.models import Event
-from thinkfamily.linkage import Edge, LinkageModel, LinkageResult, cluster, link_records
-from thinkfamily.linkage.pipeline import LINK_COLUMNS, ONE_AT_A_TIME, model_edge
-from thinkfamily.linkage.realtime import RecordMatcher, describe, level_labels
+from thinkfamily.linkage import LinkageModel, LinkageResult, link_records
 from thinkfamily.matching.deterministic import (
     IdentifiedRecord,
     IdentifierConflict,
     group_by_identifiers,
 )
 from thinkfamily.matching.linkage_input import decisions, records_frame, relationships_frame
-from thinkfamily.matching.models import CandidatePair
+from thinkfamily.matching.records import (
+    LINKABLE_FIELDS,
+    PERSON_FIELDS,
+    LinkableRecord,
+    person_values,
+)
+from thinkfamily.matching.services.one_at_a_time import groups_one_at_a_time
+from thinkfamily.matching.services.review_queue import candidates_queue
 from thinkfamily.people.models import AgencyRecord, HouseholdMembership, Person
-
-PERSON_FIELDS = [
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "unborn",
-    "sex",
-    "nhs_number",
-    "upn",
-]
-
-
-class LinkableRecord(NamedTuple):
-    """What linking reads of an agency record: identifiers, current person, demographics."""
-
-    pk: int
-    nhs_number: str
-    upn: str
-    person_id: int | None
-    given_name: str
-    family_name: str
-    date_of_birth: dt.date | None
-    unborn: bool
-    sex: str
-    updated_at: dt.datetime
-    agency_id: int = 0
-    other_names: str = ""
-    address: str = ""
-    postcode: str = ""
-    household_ref: str = ""
-    linked_by: str = ""
-    link_probability: float | None = None
-
-
-#: The AgencyRecord fields, in ``LinkableRecord`` order.
-LINKABLE_FIELDS = LinkableRecord._fields
 
 
 @dataclass
@@ -109,22 +76,6 @@ class LinkResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def person_values(records: list[LinkableRecord]) -> tuple[object, ...]:
-    """The best-known demographics for a group of records, as a tuple in PERSON_FIELDS order.
-
-    The record with an NHS number is trusted first (it came from a health
-    system that checked it), then one with a date of birth, then the most
-    recently updated. Identifiers come from whichever record holds them.
-    """
-    best = min(
-        records,
-        key=lambda r: (not r.nhs_number, r.date_of_birth is None, -r.updated_at.timestamp(), r.pk),
-    )
-    nhs = next((r.nhs_number for r in records if r.nhs_number), None)
-    upn = next((r.upn for r in records if r.upn), None)
-    return (best.given_name, best.family_name, best.date_of_birth, best.unborn, best.sex, nhs, upn)
-
-
 class Progress(Protocol):
     """Where linking reports how far it has got (a terminal bar, an import's progress)."""
 
@@ -143,34 +94,6 @@ MIN_RECORDS_TO_TRAIN = 2000
 #: At most this many new records are matched one at a time against the linked
 #: records (as a record entered on a form is); more, and everything is relinked.
 ONE_AT_A_TIME_MAX = 1000
-
-#: Which record field each comparison looks at, to show beside its outcome.
-COMPARED_FIELDS = {
-    "given_name": ("given_name",),
-    "family_name": ("family_name",),
-    "date_of_birth": ("date_of_birth",),
-    "location": ("address", "postcode"),
-    "sex": ("sex",),
-}
-
-#: Why a pair waits for review, by what held it back (the tags of a linkage rule).
-REVIEW_REASONS = {
-    "unsure": "The model is not sure: the probability is below the level at which records "
-    "are joined without a person looking.",
-    "identity": "Surname and address agree but the given name or date of birth does not: "
-    "brothers, sisters, twins and a parent look like this.",
-    "ambiguous": "One of the records matches two people born a generation apart: "
-    "a parent and a child of one name?",
-    "doubtful": "One agency keeps both records in one household with different or missing "
-    "dates of birth: a second record of one person, or two people of one name?",
-}
-
-
-def review_reason(rule: str) -> str:
-    """What to tell a reviewer about why a pair is in front of them."""
-    tags = [tag.strip() for tag in rule.split(",")[1:]]
-    return " ".join(REVIEW_REASONS[tag] for tag in tags if tag in REVIEW_REASONS)
-
 
 MERGE_RULES = {"nhs_number": "nhs_number", "upn": "upn", "must_link": "review", "model": "model"}
 
@@ -232,139 +155,6 @@ def _groups_by_model(
     return [sorted(group) for group in members.values()], linked
 
 
-def _groups_one_at_a_time(
-    records: dict[int, LinkableRecord],
-    pending: Sequence[LinkableRecord],
-    model: LinkageModel,
-    pending_relationships: Sequence[tuple[int, int]],
-) -> tuple[list[list[int]], LinkageResult]:
-    """Place each new record with the person it matches, leaving everyone else as they are.
-
-    The new record's candidates come from the real-time matcher (the batch
-    model's blocking rules and weights); whether it joins them is decided by
-    the same constrained clustering as a batch run, on the small graph of the
-    new record and the people it may belong to. ``thinkfamily link`` later
-    reconsiders everything together.
-    """
-    pending_pks = {record.pk for record in pending}
-    stored = {pk: record for pk, record in records.items() if pk not in pending_pks}
-    frame = records_frame(records.values())
-    by_pk = frame.set_index("unique_id", drop=False)
-    matcher = RecordMatcher(model, frame[~frame.unique_id.isin(pending_pks)])
-    person_records: dict[int, list[int]] = {}
-    for pk, record in stored.items():
-        if record.person_id is not None:
-            person_records.setdefault(record.person_id, []).append(pk)
-    group_of: dict[int, list[int]] = {
-        pk: person_records[record.person_id] if record.person_id is not None else [pk]
-        for pk, record in stored.items()
-    }
-    decided = decisions()
-    cannot = set(zip(decided.rejected.unique_id_l, decided.rejected.unique_id_r, strict=True))
-    related = relationships_frame(pending_relationships)
-    cannot |= {
-        (min(a, b), max(a, b))
-        for a, b in zip(related.unique_id, related.related_unique_id, strict=True)
-    }
-    kinds = dict(Agency.objects.values_list("pk", "agency_type"))
-    links, review, scored = [], [], []
-    for record in sorted(pending, key=lambda each: each.pk):
-        row = by_pk.loc[record.pk].to_dict()
-        found = matcher.candidates(row)
-        members = {record.pk}
-        for candidate in found:
-            members.update(group_of.get(candidate.unique_id, [candidate.unique_id]))
-        edges = [
-            Edge(group[0], other, 1.0, "existing")
-            for group in {tuple(group_of.get(pk, [pk])) for pk in members - {record.pk}}
-            for other in group[1:]
-        ]
-        for candidate in found:
-            other = records[candidate.unique_id]
-            left, right = sorted((record.pk, candidate.unique_id))
-            if candidate.shares_identifier:
-                shared = "nhs_number" if record.nhs_number == other.nhs_number else "upn"
-                edges.append(Edge(left, right, 1.0, shared))
-            else:
-                edges.append(
-                    model_edge(
-                        left,
-                        right,
-                        candidate.match_probability,
-                        identity_agrees=candidate.identity_agrees,
-                        ambiguous=False,
-                        needed=model.thresholds.link,
-                    )
-                )
-            scored.append(
-                {
-                    "unique_id_l": left,
-                    "unique_id_r": right,
-                    "match_probability": candidate.match_probability,
-                    "match_weight": candidate.match_weight,
-                }
-                | {f"mw_{each.name}": each.match_weight for each in candidate.comparisons}
-            )
-        found_here = cluster(
-            sorted(members),
-            identifiers={pk: _one_only(records[pk], kinds) for pk in members},
-            edges=edges,
-            cannot_link=[pair for pair in cannot if pair[0] in members and pair[1] in members],
-            doubtful=_doubtful_among([records[pk] for pk in members]),
-        )
-        mine = [
-            pk for pk in members if found_here.cluster_of[pk] == found_here.cluster_of[record.pk]
-        ]
-        joined = sorted(set().union(*(group_of.get(pk, [pk]) for pk in mine)))
-        for pk in joined:
-            group_of[pk] = joined
-        links += [edge for edge in found_here.links if edge.rule != "existing"]
-        review += found_here.review
-        matcher.add(frame[frame.unique_id == record.pk])
-    groups = {tuple(group) for group in group_of.values()}
-    linked = LinkageResult(
-        clusters=pd.DataFrame(
-            [(pk, group[0]) for group in groups for pk in group],
-            columns=["unique_id", "cluster_id"],
-        ),
-        links=pd.DataFrame(
-            [(e.left, e.right, e.probability, e.rule) for e in links], columns=LINK_COLUMNS
-        ),
-        review=pd.DataFrame(
-            [(e.left, e.right, e.probability, e.rule) for e in review], columns=LINK_COLUMNS
-        ),
-        scored=pd.DataFrame(scored).drop_duplicates(["unique_id_l", "unique_id_r"])
-        if scored
-        else pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability"]),
-        model=model,
-    )
-    return [list(group) for group in groups], linked
-
-
-def _one_only(record: LinkableRecord, kinds: dict[int, str]) -> tuple[str, ...]:
-    """What a person has only one of, as batch clustering compares it."""
-    kind = kinds.get(record.agency_id, "")
-    return (
-        record.nhs_number,
-        record.upn,
-        *(str(record.agency_id) if kind == one else "" for one in ONE_AT_A_TIME),
-    )
-
-
-def _doubtful_among(records: list[LinkableRecord]) -> list[tuple[int, int]]:
-    """One agency's records in one household whose dates of birth differ or are missing."""
-    return [
-        (first.pk, second.pk)
-        for first in records
-        for second in records
-        if first.pk < second.pk
-        and first.agency_id == second.agency_id
-        and first.household_ref
-        and first.household_ref == second.household_ref
-        and (first.date_of_birth is None or first.date_of_birth != second.date_of_birth)
-    ]
-
-
 def _evidence(
     groups: list[list[int]], linked: LinkageResult
 ) -> dict[int, tuple[str, float | None]]:
@@ -421,7 +211,7 @@ def records_link(
         result.method = "identifiers only"
     elif model is not None and 0 < len(pending) <= ONE_AT_A_TIME_MAX and not touched_record_pks:
         progress.stage(f"Matching {len(pending):,} new records against the linked records")
-        groups, linked = _groups_one_at_a_time(records, pending, model, pending_relationships)
+        groups, linked = groups_one_at_a_time(records, pending, model, pending_relationships)
         evidence = _evidence(groups, linked)
         result.method = "identifiers and model, one record at a time"
         if _merge_whole_people(groups, records, linked, actor, result):
@@ -445,7 +235,7 @@ def records_link(
     _reconcile(groups, records, {record.pk for record in pending}, touched, evidence, result)
     if result.method.startswith("identifiers and model"):
         progress.stage("Queueing uncertain pairs for review")
-        result.review_pairs = _queue_for_review(linked, records, result.person_of_pending)
+        result.review_pairs = candidates_queue(linked, records, result.person_of_pending)
     if result.people_created or result.records_relinked or result.people_removed:
         audit_record(
             actor=actor,
@@ -521,95 +311,6 @@ def _merge_whole_people(
             result.people_merged += 1
             merged = True
     return merged
-
-
-def _queue_for_review(
-    linked: LinkageResult, records: dict[int, LinkableRecord], person_of_pending: dict[int, int]
-) -> int:
-    """Put the pairs the model was unsure of in front of a reviewer, keeping past decisions.
-
-    A pair already decided is a label and stays as it is; a pair still open is
-    refreshed with the new scores; an open pair whose records are now one
-    person needs nobody's decision any more and is withdrawn. Pairs may name
-    records an import is about to store (``person_of_pending``): the foreign
-    keys are checked when the import's transaction commits.
-    """
-    labels = level_labels(linked.model)
-    scored = linked.scored.set_index(["unique_id_l", "unique_id_r"])
-    existing = {
-        (pair.record_id, pair.other_record_id): pair
-        for pair in CandidatePair.objects.filter(status__in=CandidatePair.OPEN_STATUSES).only(
-            "record_id", "other_record_id", "status"
-        )
-    }
-    decided = set(
-        CandidatePair.objects.exclude(status__in=CandidatePair.OPEN_STATUSES).values_list(
-            "record_id", "other_record_id"
-        )
-    )
-    person_of = dict(AgencyRecord.objects.values_list("pk", "person_id"))
-    person_of.update(person_of_pending)
-    fresh, refreshed, wanted = [], [], set()
-    now = timezone.now()
-    for left, right, probability, rule in linked.review.itertuples(index=False):
-        key = (int(min(left, right)), int(max(left, right)))
-        if key in decided or person_of.get(key[0]) == person_of.get(key[1]):
-            continue
-        wanted.add(key)
-        weights = scored.loc[key].to_dict() if key in scored.index else {}
-        comparisons = [
-            {
-                "name": outcome.name.replace("_", " "),
-                "level": outcome.level,
-                "match_weight": outcome.match_weight,
-                "left": _shown(records[key[0]], outcome.name),
-                "right": _shown(records[key[1]], outcome.name),
-            }
-            for outcome in describe(weights, labels)
-        ]
-        weight = weights.get("match_weight")
-        if key in existing:
-            pair = existing[key]
-            pair.reason = review_reason(rule)
-            pair.match_probability = float(probability)
-            pair.match_weight = None if weight is None else float(weight)
-            pair.comparisons = comparisons
-            refreshed.append(pair)
-        else:
-            fresh.append(
-                CandidatePair(
-                    record_id=key[0],
-                    other_record_id=key[1],
-                    match_probability=float(probability),
-                    match_weight=None if weight is None else float(weight),
-                    comparisons=comparisons,
-                    reason=review_reason(rule),
-                    found_at=now,
-                )
-            )
-    CandidatePair.objects.bulk_create(fresh, batch_size=2000)
-    CandidatePair.objects.bulk_update(
-        refreshed,
-        ["match_probability", "match_weight", "comparisons", "reason"],
-        batch_size=2000,
-    )
-    stale = [
-        pair.pk
-        for key, pair in existing.items()
-        if key not in wanted and person_of.get(key[0]) == person_of.get(key[1])
-    ]
-    for chunk in in_chunks(stale):
-        CandidatePair.objects.filter(pk__in=chunk).delete()
-    return len(wanted)
-
-
-def _shown(record: LinkableRecord, comparison: str) -> str:
-    values = (getattr(record, name) for name in COMPARED_FIELDS.get(comparison, ()))
-    return ", ".join(
-        value.isoformat() if isinstance(value, dt.date) else str(value)
-        for value in values
-        if value not in (None, "")
-    )
 
 
 def _reconcile(

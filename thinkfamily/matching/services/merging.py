@@ -29,7 +29,7 @@ from thinkfamily.audit.services import audit_record
 from thinkfamily.core.errors import ApplicationError
 from thinkfamily.events.models import Event
 from thinkfamily.matching.models import CandidatePair, Merge
-from thinkfamily.matching.services.linking import (
+from thinkfamily.matching.records import (
     LINKABLE_FIELDS,
     PERSON_FIELDS,
     LinkableRecord,

@@ -23,8 +23,8 @@ from thinkfamily.core.errors import ApplicationError
 from thinkfamily.events.models import Event
 from thinkfamily.extracts.tests.builders import valid_upn
 from thinkfamily.matching.models import CandidatePair, Merge
+from thinkfamily.matching.records import LinkableRecord, person_values
 from thinkfamily.matching.services import merge_undo, people_merge
-from thinkfamily.matching.services.linking import LinkableRecord, person_values
 from thinkfamily.matching.tests.factories import make_candidate
 from thinkfamily.people.models import (
     AgencyRecord,
