@@ -48,6 +48,9 @@ PREPARED_COLUMNS: tuple[str, ...] = (
     "identifier_label",
 )
 
+#: A last part of an address with no number in it: the town, left out of the address key.
+_TOWN_AT_THE_END = ",[^,0-9]*$"
+
 _LETTERS = "regexp_replace(lower({column}), '[^a-z]', '', 'g')"
 
 
@@ -105,10 +108,11 @@ def prepare_records(con: duckdb.DuckDBPyConnection, records: pd.DataFrame) -> pa
     )
     placeholders = ", ".join(f"'{name}'" for name in sorted(PLACEHOLDER_GIVEN_NAMES))
     postcode = "upper(regexp_replace(coalesce(postcode, ''), '\\s', '', 'g'))"
-    # The address's first line up to the first comma, in lower-case words.
+    # The address without its town (a last part with no number in it), in lower-case
+    # words: "Flat 21, 70 Henry Walk, Lyndamouth" is "flat 21 70 henry walk".
     address = (
-        "trim(regexp_replace(lower(split_part(coalesce(address, ''), ',', 1)), "
-        "'[^a-z0-9]+', ' ', 'g'))"
+        "trim(regexp_replace(lower(regexp_replace(coalesce(address, ''), "
+        f"'{_TOWN_AT_THE_END}', '')), '[^a-z0-9]+', ' ', 'g'))"
     )
     prepared = con.sql(
         f"""
@@ -169,6 +173,7 @@ def prepare_records(con: duckdb.DuckDBPyConnection, records: pd.DataFrame) -> pa
 
 
 _WORD_BREAK = re.compile(r"[\s;\-]+")
+_TOWN = re.compile(_TOWN_AT_THE_END)
 _NOT_LETTER = re.compile(r"[^a-z]")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _SPACE = re.compile(r"\s")
@@ -204,7 +209,7 @@ def prepare_one(record: Mapping[str, Any]) -> dict[str, Any]:
         born = None
     sex = _text(record.get("sex")).upper()
     postcode = _SPACE.sub("", _text(record.get("postcode"))).upper() or None
-    address = _NOT_ALNUM.sub(" ", _text(record.get("address")).split(",")[0].lower()).strip()
+    address = _NOT_ALNUM.sub(" ", _TOWN.sub("", _text(record.get("address"))).lower()).strip()
     nhs_number = _text(record.get("nhs_number")).strip() or None
     upn = _text(record.get("upn")).strip().upper() or None
     long_postcode = postcode is not None and len(postcode) >= 5
