@@ -184,7 +184,10 @@ def location_comparison() -> ComparisonCreator:
                 "postcode_l = postcode_r and address_l = address_r",
                 "the same address",
             ),
-            _level("address_l = address_r", "the same address, postcode mistyped"),
+            _level(
+                "address_l = address_r and damerau_levenshtein(postcode_l, postcode_r) <= 1",
+                "the same address, postcode mistyped",
+            ),
             _level("postcode_l = postcode_r", "the same postcode"),
             _level("postcode_sector_l = postcode_sector_r", "the same postcode sector"),
             _level("postcode_district_l = postcode_district_r", "the same postcode district"),

@@ -149,6 +149,11 @@ def test_date_of_birth_levels(scorer: PairScorer, left: str, right: str, level: 
     [
         (("4 Mill Lane, Brookfield", "AB1 2CD"), ("4 MILL LANE", "ab12cd"), "the same address"),
         (("4 Mill Lane", "AB1 2CD"), ("9 Mill Lane", "AB1 2CD"), "the same postcode"),
+        (
+            ("Flat 2, 4 Mill Lane, Brookfield", "AB1 2CD"),
+            ("Flat 2, 4 Mill Lane", "AB1 2DC"),
+            "the same address, postcode mistyped",
+        ),
         (("4 Mill Lane", "AB1 2CD"), ("4 Mill Lane", "AB1 2XY"), "the same postcode sector"),
         (("4 Mill Lane", "AB1 2CD"), ("4 Mill Lane", "AB1 7XY"), "the same postcode district"),
         (("4 Mill Lane", "AB1 2CD"), ("4 Mill Lane", "ZZ9 9ZZ"), "All other comparisons"),
