@@ -16,6 +16,7 @@ The bands, in order:
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,6 +49,8 @@ U_SAMPLE_PAIRS = 2e6
 U_PAIRS_PER_RECORD = 200
 
 ENGINES = ("duckdb", "spark")
+#: The most memory DuckDB may use for one linkage run before spilling to disk.
+DUCKDB_MEMORY_LIMIT = os.environ.get("THINKFAMILY_LINKAGE_MEMORY", "1GB")
 #: Kinds of agency a person is on the current list of only one of at a time: one GP
 #: practice, one school roll, one early years setting. Records of two different
 #: agencies of one of these kinds are two people (extracts list current registrations).
@@ -229,6 +232,9 @@ def link_records(
     seconds: dict[str, float] = {}
     con = duckdb.connect()
     con.execute("set preserve_insertion_order = false")
+    # DuckDB would otherwise keep up to 80% of the machine's memory as cache; linkage of
+    # a million records needs far less, and spills to a temporary folder if it must.
+    con.execute(f"set memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
     with _stage(seconds, "prepare"):
         prepared = prepare_records(con, records)
         con.register("prepared_arrow", prepared)
