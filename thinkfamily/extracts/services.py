@@ -579,6 +579,7 @@ def extract_import(
                 "people_merged": linked.people_merged,
                 "records_relinked": linked.records_relinked,
                 "identifier_conflicts": len(linked.conflicts),
+                "identifiers_withheld": linked.identifiers_withheld,
                 "pairs_for_review": linked.review_pairs,
             }
             counts |= _write_events(extract.events.rows, agency_ids, progress)

@@ -30,6 +30,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+#: The first values of a record's one-only tuple are national identifiers (NHS number,
+#: UPN); the rest are registrations (GP practice, school, …).
+NATIONAL_IDENTIFIERS = 2
+
 
 class Edge(NamedTuple):
     """A reason to think two records are one person."""
@@ -87,11 +91,20 @@ class _Groups:
         pairs = between.get(large)
         return bool(pairs) and not pairs.isdisjoint(self.members[small])  # type: ignore[union-attr]
 
-    def may_join(self, first: int, second: int) -> bool:
-        """Whether the groups of two roots may be one person."""
+    def may_join(self, first: int, second: int, *, by_model: bool) -> bool:
+        """Whether the groups of two roots may be one person.
+
+        Two national identifiers that differ always keep groups apart. The other
+        one-only values (a GP practice, a school) keep apart only what the model
+        alone would join: a shared NHS number outweighs a move between practices.
+        """
         mine, theirs = self.identifiers.get(first), self.identifiers.get(second)
-        if mine and theirs and any(a and b and a != b for a, b in zip(mine, theirs, strict=True)):
-            return False
+        if mine and theirs:
+            checked = len(mine) if by_model else NATIONAL_IDENTIFIERS
+            if any(
+                a and b and a != b for a, b in zip(mine[:checked], theirs[:checked], strict=True)
+            ):
+                return False
         return not self._crosses(self.cannot, first, second)
 
     def doubtful(self, first: int, second: int) -> bool:
@@ -159,7 +172,7 @@ def cluster(
         first, second = groups.root(edge.left), groups.root(edge.right)
         if first == second:
             continue
-        if not groups.may_join(first, second):
+        if not groups.may_join(first, second, by_model=edge.rule.startswith("model")):
             result.refused += 1
         elif edge.rule == "model" and groups.doubtful(first, second):
             maybe.append(edge._replace(rule=f"{edge.rule}, doubtful"))
@@ -168,7 +181,7 @@ def cluster(
             result.links.append(edge)
     for edge in maybe:
         first, second = groups.root(edge.left), groups.root(edge.right)
-        if first != second and groups.may_join(first, second):
+        if first != second and groups.may_join(first, second, by_model=True):
             result.review.append(edge)
     for members in groups.members.values():
         lowest = min(members)

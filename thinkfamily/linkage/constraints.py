@@ -55,6 +55,7 @@ def twin_pairs(con: duckdb.DuckDBPyConnection, prepared_table: str) -> pd.DataFr
          and l.unique_id < r.unique_id
         where l.given_name <> r.given_name
           and damerau_levenshtein(l.given_name, r.given_name) > 1
+          and not coalesce(l.nhs_number = r.nhs_number or l.upn = r.upn, false)
           and not list_contains(coalesce(l.given_forms, []), r.given_name)
           and not list_contains(coalesce(r.given_forms, []), l.given_name)
         """

@@ -92,3 +92,12 @@ def test_the_result_does_not_depend_on_the_order_edges_arrive_in() -> None:
         [1, 2, 3, 4], identifiers={1: (NHS_A, ""), 4: (NHS_B, "")}, edges=edges[::-1]
     )
     assert forward.cluster_of == backward.cluster_of
+
+
+def test_a_shared_nhs_number_outweighs_a_move_between_gp_practices() -> None:
+    result = cluster(
+        [1, 2],
+        identifiers={1: (NHS_A, "", "GP-A"), 2: (NHS_A, "", "GP-B")},
+        edges=[Edge(1, 2, 1.0, "nhs_number")],
+    )
+    assert result.cluster_of == {1: 1, 2: 1}

@@ -68,6 +68,9 @@ class LinkResult:
     people_merged: int = 0
     records_relinked: int = 0
     review_pairs: int = 0
+    #: People written without an identifier their records hold, because another
+    #: person's records hold it too (a clash for a person to resolve).
+    identifiers_withheld: int = 0
     conflicts: list[IdentifierConflict] = field(default_factory=list)
     #: For records passed as ``pending`` (not yet stored): the person each belongs to,
     #: and the evidence that placed it there (rule, probability).
@@ -90,6 +93,8 @@ class _Silent:
 #: Fewer records than this and there is too little to learn a model from:
 #: linking uses identifiers alone until a model exists.
 MIN_RECORDS_TO_TRAIN = 2000
+
+NHS_AT, UPN_AT = PERSON_FIELDS.index("nhs_number"), PERSON_FIELDS.index("upn")
 
 #: At most this many new records are matched one at a time against the linked
 #: records (as a record entered on a form is); more, and everything is relinked.
@@ -249,6 +254,7 @@ def records_link(
                 "people_merged": result.people_merged,
                 "records_relinked": result.records_relinked,
                 "identifier_conflicts": len(result.conflicts),
+                "identifiers_withheld": result.identifiers_withheld,
                 "review_pairs": result.review_pairs,
             },
         )
@@ -334,6 +340,19 @@ def _reconcile(
             claimed.add(survivor)
         assignments.append((group, survivor))
 
+    # An identifier held by records of two groups (linkage kept them apart: the
+    # records also disagree on the other identifier, or an agency relates them)
+    # can belong to one person only: the largest group keeps it, the others are
+    # written without it and the clash is counted for a person to resolve.
+    owner: dict[tuple[int, str], int] = {}
+    contested: set[int] = set()
+    for index, (group, _) in enumerate(assignments):
+        for pk in group:
+            record = records[pk]
+            for position, value in ((NHS_AT, record.nhs_number), (UPN_AT, record.upn)):
+                if value and owner.setdefault((position, value), index) != index:
+                    contested.update({index, owner[(position, value)]})
+
     new_ids = iter(reserve_ids(Person, sum(1 for _, pk in assignments if pk is None)))
     existing: dict[int, tuple] = {}
     for chunk in in_chunks(sorted(claimed)):
@@ -343,7 +362,7 @@ def _reconcile(
     changed_people: list[tuple] = []
     relinked: list[tuple[int, int]] = []
     abandoned: set[int] = set()
-    for group, kept_pk in assignments:
+    for index, (group, kept_pk) in enumerate(assignments):
         is_new = kept_pk is None
         person_pk: int = next(new_ids) if kept_pk is None else kept_pk
         moved = [pk for pk in group if records[pk].person_id != person_pk]
@@ -355,9 +374,17 @@ def _reconcile(
             relinked.append((pk, person_pk))
             if previous is not None:
                 abandoned.add(previous)
-        if not (is_new or moved or touched.intersection(group)):
+        if not (is_new or moved or index in contested or touched.intersection(group)):
             continue
         values = person_values([records[pk] for pk in group])
+        if index in contested:
+            values = tuple(
+                None
+                if position in (NHS_AT, UPN_AT) and value and owner[(position, value)] != index
+                else value
+                for position, value in enumerate(values)
+            )
+            result.identifiers_withheld += values != person_values([records[pk] for pk in group])
         if is_new:
             new_people.append((person_pk, *values))
         elif existing[person_pk] != values:

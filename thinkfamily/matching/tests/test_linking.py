@@ -96,3 +96,21 @@ def test_linking_twice_changes_nothing(tmp_path):
 
     assert (result.people_created, result.records_relinked, result.people_removed) == (0, 0, 0)
     assert list(Person.objects.values()) == people
+
+
+def test_an_identifier_two_people_hold_is_kept_by_one_and_the_clash_counted(tmp_path):
+    """One UPN on two children with different NHS numbers: two people, one keeps the UPN."""
+    folder = write_extract(
+        tmp_path,
+        [
+            record(record_id="G1", given_name="Ava", nhs_number=valid_nhs(1), upn=valid_upn(1)),
+            record(record_id="G2", given_name="Isla", nhs_number=valid_nhs(2), upn=valid_upn(1)),
+        ],
+    )
+    result = extract_import(path=folder)
+
+    assert result.run.status == "succeeded"
+    assert person_of("G1") != person_of("G2")
+    holders = Person.objects.filter(upn=valid_upn(1))
+    assert holders.count() == 1
+    assert result.counts["identifier_conflicts"] == 1
