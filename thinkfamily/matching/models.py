@@ -73,8 +73,7 @@ class CandidatePair(models.Model):
             "match_weight is that comparison's log2 Bayes factor, positive for a match."
         ),
     )
-    reason = models.CharField(
-        max_length=300,
+    reason = models.TextField(
         blank=True,
         help_text="Why linkage put the pair here rather than joining or parting the records.",
     )

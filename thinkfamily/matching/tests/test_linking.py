@@ -114,3 +114,25 @@ def test_an_identifier_two_people_hold_is_kept_by_one_and_the_clash_counted(tmp_
     holders = Person.objects.filter(upn=valid_upn(1))
     assert holders.count() == 1
     assert result.counts["identifier_conflicts"] == 1
+
+
+def test_a_pair_held_back_for_every_reason_is_stored_with_all_of_them():
+    from thinkfamily.matching.models import CandidatePair
+    from thinkfamily.matching.services.review_queue import review_reason
+    from thinkfamily.people.tests.factories import make_agency, make_person_with_record
+
+    gp = make_agency("GP-Y00001", "gp")
+    first, second = (
+        make_person_with_record(gp, given, "Khan", None).records.get()
+        for given in ("Amira", "Zain")
+    )
+    reason = review_reason("model, unsure, identity, ambiguous, doubtful")
+    assert reason.count(".") + reason.count("?") >= 4
+    pair = CandidatePair.objects.create(
+        record=min(first, second, key=lambda r: r.pk),
+        other_record=max(first, second, key=lambda r: r.pk),
+        match_probability=0.97,
+        reason=reason,
+    )
+    pair.refresh_from_db()
+    assert pair.reason == reason
