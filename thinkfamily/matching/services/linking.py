@@ -378,13 +378,17 @@ def _reconcile(
             continue
         values = person_values([records[pk] for pk in group])
         if index in contested:
-            values = tuple(
+            withheld = tuple(
                 None
-                if position in (NHS_AT, UPN_AT) and value and owner[(position, value)] != index
+                if position in (NHS_AT, UPN_AT)
+                and isinstance(value, str)
+                and value
+                and owner[(position, value)] != index
                 else value
                 for position, value in enumerate(values)
             )
-            result.identifiers_withheld += values != person_values([records[pk] for pk in group])
+            result.identifiers_withheld += withheld != values
+            values = withheld
         if is_new:
             new_people.append((person_pk, *values))
         elif existing[person_pk] != values:
