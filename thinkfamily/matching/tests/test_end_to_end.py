@@ -212,3 +212,15 @@ def test_each_pair_for_review_says_why_it_is_there(county: Path) -> None:
         )
     )
     assert reasons and "" not in reasons
+
+
+def test_the_person_page_says_what_linked_each_record(county: Path, client: Client) -> None:
+    extract_import(path=county)
+    csc = Agency.objects.filter(agency_type="csc").first()
+    client.force_login(
+        User.objects.create_user("csc.lead", password="pw", agency=csc, role=User.Role.CSC_MANAGER)
+    )
+    record = AgencyRecord.objects.filter(linked_by="model").first()
+    assert record is not None
+    page = client.get(f"/people/{record.person_id}/").content.decode()
+    assert "Linkage model (" in page and "%)" in page
