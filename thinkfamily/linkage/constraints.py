@@ -17,6 +17,42 @@ if TYPE_CHECKING:
 
 PAIR_COLUMNS = ["unique_id_l", "unique_id_r"]
 
+#: Kinds of agency a person is on the current list of only one of at a time: one GP
+#: practice, one school roll, one early years setting. Records of two different
+#: agencies of one of these kinds are two people (extracts list current registrations).
+ONE_AT_A_TIME = ("gp", "school", "early_years")
+
+
+def one_only_values(
+    con: duckdb.DuckDBPyConnection, prepared_table: str, *, link_only: bool = False
+) -> dict[int, tuple[str, ...]]:
+    """For each record, the values a person has only one of, for ``clustering.cluster``.
+
+    In order: NHS number, UPN (national identifiers), then the agency for each
+    kind in ``ONE_AT_A_TIME``; ``""`` where not known. In link-only data each
+    source is free of duplicates, so each source is a further slot holding the
+    record's own key. Records with none of these are left out.
+    """
+    registrations = ", ".join(
+        f"case when source_type = '{kind}' then source_dataset else '' end"
+        for kind in ONE_AT_A_TIME
+    )
+    if link_only:
+        sources = con.sql(f"select distinct source_dataset from {prepared_table}").fetchall()
+        for (source,) in sources:
+            quoted = str(source).replace("'", "''")
+            registrations += (
+                f", case when source_dataset = '{quoted}' "
+                "then cast(unique_id as varchar) else '' end"
+            )
+    kinds = ", ".join(repr(kind) for kind in ONE_AT_A_TIME)
+    rows = con.sql(
+        f"select unique_id, coalesce(nhs_number, ''), coalesce(upn, ''), {registrations} "
+        f"from {prepared_table} where nhs_number is not null or upn is not null "
+        f"or source_type in ({kinds}) or {link_only}"
+    ).fetchall()
+    return {row[0]: row[1:] for row in rows}
+
 
 def related_pairs(relationships: pd.DataFrame | None) -> pd.DataFrame:
     """Pairs of records one agency relates to each other, lower key first.

@@ -32,6 +32,7 @@ from thinkfamily.linkage.constraints import (
     cannot_link_pairs,
     doubtful_pairs,
     moved_together,
+    one_only_values,
 )
 from thinkfamily.linkage.errors import LinkageError
 from thinkfamily.linkage.model import LinkageModel, Thresholds, identity_sql, settings_for
@@ -51,10 +52,6 @@ U_PAIRS_PER_RECORD = 200
 ENGINES = ("duckdb", "spark")
 #: The most memory DuckDB may use for one linkage run before spilling to disk.
 DUCKDB_MEMORY_LIMIT = os.environ.get("THINKFAMILY_LINKAGE_MEMORY", "1GB")
-#: Kinds of agency a person is on the current list of only one of at a time: one GP
-#: practice, one school roll, one early years setting. Records of two different
-#: agencies of one of these kinds are two people (extracts list current registrations).
-ONE_AT_A_TIME = ("gp", "school", "early_years")
 LINK_COLUMNS = ["unique_id_l", "unique_id_r", "match_probability", "rule"]
 
 for _name in ("splink", "sqlglot"):
@@ -110,7 +107,7 @@ def _label_confirmed_pairs(con: duckdb.DuckDBPyConnection, must_link: pd.DataFra
     for left, right in zip(must_link.unique_id_l, must_link.unique_id_r, strict=True):
         label = labels.get(left) or labels.get(right) or f"confirmed:{min(left, right)}"
         for key in (left, right):
-            if labels.get(key) != label and not labels.get(key):
+            if not labels.get(key):
                 labels[key] = label
                 updates.append((label, int(key)))
     if updates:
@@ -118,7 +115,7 @@ def _label_confirmed_pairs(con: duckdb.DuckDBPyConnection, must_link: pd.DataFra
 
 
 def train_model(
-    linker: Linker, con: duckdb.DuckDBPyConnection, db_api: DuckDBAPI, *, with_other_id: bool
+    linker: Linker, con: duckdb.DuckDBPyConnection, *, with_other_id: bool
 ) -> dict[str, Any]:
     """Learn the model's weights from the data in ``linker``; returns how it was trained."""
     training: dict[str, Any] = {}
@@ -128,9 +125,8 @@ def train_model(
     )
     training["seconds_lambda"] = round(time.perf_counter() - started, 2)
     records = con.sql("select count(*) from prepared").fetchall()[0][0]
-    linker.training.estimate_u_using_random_sampling(
-        max_pairs=min(U_SAMPLE_PAIRS, U_PAIRS_PER_RECORD * records), seed=1
-    )
+    training["u_sample_pairs"] = min(U_SAMPLE_PAIRS, U_PAIRS_PER_RECORD * records)
+    linker.training.estimate_u_using_random_sampling(max_pairs=training["u_sample_pairs"], seed=1)
     training["seconds_u"] = round(time.perf_counter() - started, 2)
     label_pairs = con.sql(
         "select coalesce(sum(n * (n - 1) / 2), 0) from "
@@ -139,7 +135,7 @@ def train_model(
     ).fetchall()[0][0]
     training["identifier_label_pairs"] = int(label_pairs)
     if label_pairs >= MIN_LABEL_PAIRS:
-        training["m_from"] = "pairs sharing an NHS number or UPN"
+        training["m_from"] = "known matches: a shared NHS number or UPN, or confirmed by review"
         linker.training.estimate_m_from_label_column("identifier_label")
     else:
         training["m_from"] = "expectation maximisation"
@@ -154,7 +150,7 @@ def train_model(
     return training
 
 
-def fill_unobserved(settings: dict[str, Any]) -> list[str]:
+def fill_unobserved(settings: dict[str, Any], *, sampled_pairs: float) -> list[str]:
     """Give levels never seen in training a cautious probability instead of none.
 
     A level no random pair reached (given and family names swapped) is rare
@@ -170,7 +166,7 @@ def fill_unobserved(settings: dict[str, Any]) -> list[str]:
                 continue
             label = f"{comparison['output_column_name']}: {level.get('label_for_charts')}"
             if level.get("u_probability") is None:
-                level["u_probability"] = 1 / U_SAMPLE_PAIRS
+                level["u_probability"] = 1 / sampled_pairs
                 filled.append(f"{label} (u)")
             if level.get("m_probability") is None:
                 level["m_probability"] = 1e-3
@@ -250,9 +246,11 @@ def link_records(
                 _label_confirmed_pairs(con, must_link)
             settings = settings_for(link_type=link_type, with_other_id=with_other_id)
             linker = _linker(frames, settings)
-            training = train_model(linker, con, db_api, with_other_id=with_other_id)
+            training = train_model(linker, con, with_other_id=with_other_id)
             trained = linker.misc.save_model_to_json()
-            training["filled_unobserved"] = fill_unobserved(trained)
+            training["filled_unobserved"] = fill_unobserved(
+                trained, sampled_pairs=training["u_sample_pairs"]
+            )
             linker = _linker(frames, trained)
             model = LinkageModel(
                 splink_settings=trained,
@@ -300,28 +298,7 @@ def link_records(
             else pd.DataFrame(columns=["unique_id_l", "unique_id_r"])
         )
     with _stage(seconds, "cluster"):
-        registrations = ", ".join(
-            f"case when source_type = '{kind}' then source_dataset else '' end"
-            for kind in ONE_AT_A_TIME
-        )
-        if link_type == "link_only":
-            # Each source is free of duplicates: a person has at most one record in each,
-            # so each source is a slot holding that record's own key.
-            for (source,) in con.sql("select distinct source_dataset from prepared").fetchall():
-                quoted = str(source).replace("'", "''")
-                registrations += (
-                    f", case when source_dataset = '{quoted}' "
-                    "then cast(unique_id as varchar) else '' end"
-                )
-        identifiers = {
-            row[0]: row[1:]
-            for row in con.sql(
-                f"select unique_id, coalesce(nhs_number, ''), coalesce(upn, ''), {registrations} "
-                "from prepared where nhs_number is not null or upn is not null "
-                f"or source_type in ({', '.join(repr(kind) for kind in ONE_AT_A_TIME)}) "
-                f"or {link_type == 'link_only'}"
-            ).fetchall()
-        }
+        identifiers = one_only_values(con, "prepared", link_only=link_type == "link_only")
         identifier_edges = [
             Edge(first, key, 1.0, rule)
             for first, key, rule in con.sql(

@@ -18,16 +18,18 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 import pandas as pd
 from splink import DuckDBAPI, Linker
+from splink.internals.splink_dataframe import SplinkDataFrame
 
+from thinkfamily.linkage.constraints import cannot_link_pairs, doubtful_pairs, one_only_values
 from thinkfamily.linkage.errors import LinkageError
-from thinkfamily.linkage.model import LinkageModel, level_weight
+from thinkfamily.linkage.model import LinkageModel, identity_sql
 from thinkfamily.linkage.prepare import PREPARED_COLUMNS, prepare_one, prepare_records
 
 #: Pairs of prepared columns that must be equal for a record to be a candidate:
@@ -118,6 +120,14 @@ def describe(
     return tuple(outcomes)
 
 
+class GraphRules(NamedTuple):
+    """What ``clustering.cluster`` needs to know about a few records besides the edges."""
+
+    identifiers: dict[int, tuple[str, ...]]
+    cannot_link: list[tuple[int, int]]
+    doubtful: list[tuple[int, int]]
+
+
 class RecordMatcher:
     """Scores new records against a set of linked records with a trained model.
 
@@ -151,9 +161,6 @@ class RecordMatcher:
         self._new_record = self._db_api.register("new_record", table_name="new_record")
         self._found = self._db_api.register("found", table_name="found")
         self._scoring_sql: str | None = None
-        self._exact_birth_weight = (
-            level_weight(model.splink_settings, "date_of_birth", "the same") - 0.01
-        )
 
     def add(self, records: pd.DataFrame) -> None:
         """Make records just linked available as candidates for the next ones."""
@@ -161,6 +168,30 @@ class RecordMatcher:
         self._con.register("_new", prepared)
         self._con.execute(f"insert into existing select *, {_KEY_COLUMNS} from _new")
         self._con.unregister("_new")
+
+    def rules_among(
+        self, keys: Iterable[int], *, cannot_link: Iterable[tuple[int, int]] = ()
+    ) -> GraphRules:
+        """The rules batch linkage applies, among a few linked (or just added) records.
+
+        The same SQL as a batch run (``constraints``), on just these records, so
+        the one-at-a-time path keeps twins, registrations and doubtful pairs
+        exactly as the nightly relink would. ``cannot_link`` are pairs known
+        from outside (agency relationships, reviewers' rejections).
+        """
+        listed = ", ".join(str(int(key)) for key in keys)
+        self._con.execute(
+            f"create or replace temp table among as select {_RECORD_COLUMNS_SQL} "
+            f"from existing where unique_id in ({listed})"
+        )
+        known = pd.DataFrame(list(cannot_link), columns=["unique_id_l", "unique_id_r"])
+        cannot = cannot_link_pairs(self._con, "among", None, known)
+        doubtful = doubtful_pairs(self._con, "among")
+        return GraphRules(
+            identifiers=one_only_values(self._con, "among"),
+            cannot_link=list(zip(cannot.unique_id_l, cannot.unique_id_r, strict=True)),
+            doubtful=list(zip(doubtful.unique_id_l, doubtful.unique_id_r, strict=True)),
+        )
 
     def candidates(self, record: Mapping[str, Any]) -> list[Candidate]:
         """Existing records scoring at or above the model's review threshold, best first.
@@ -203,19 +234,7 @@ class RecordMatcher:
             shares = bool(new_identifiers & identifiers[pair["unique_id_r"]])
             if pair["match_probability"] < threshold and not shares:
                 continue
-            given, born = pair["mw_given_name"], pair["mw_date_of_birth"]
-            candidates.append(
-                Candidate(
-                    unique_id=int(pair["unique_id_r"]),
-                    match_probability=float(pair["match_probability"]),
-                    match_weight=float(pair["match_weight"]),
-                    identity_agrees=given >= 0
-                    and born >= 0
-                    and (given > 0 or born >= self._exact_birth_weight),
-                    shares_identifier=shares,
-                    comparisons=describe(pair, self._labels),
-                )
-            )
+            candidates.append(_candidate(pair, self._labels, shares_identifier=shares))
         return sorted(candidates, key=lambda c: (not c.shares_identifier, -c.match_probability))
 
     def _score(self) -> list[dict[str, Any]]:
@@ -226,11 +245,41 @@ class RecordMatcher:
         the tables it reads keep their names.
         """
         if self._scoring_sql is None:
-            result = self._linker.inference.score_pairs(self._new_record, self._found)
-            self._scoring_sql = result.sql_used_to_create
-        cursor = self._con.execute(self._scoring_sql)
-        columns = [column[0] for column in cursor.description]
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+            self._scoring_sql = _scoring_sql(
+                self.model, self._linker, self._new_record, self._found
+            )
+        return _rows(self._con, self._scoring_sql)
+
+
+def _scoring_sql(
+    model: LinkageModel, linker: Linker, left: SplinkDataFrame, right: SplinkDataFrame
+) -> str:
+    """Splink's SQL scoring every record of ``left`` against every record of ``right``,
+    with the model's identity rule (``model.identity_sql``) as ``identity_agrees``."""
+    scoring = linker.inference.score_pairs(left, right).sql_used_to_create
+    return f"select *, {identity_sql(model)} as identity_agrees from ({scoring})"
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
+    cursor = con.execute(sql)
+    columns = [column[0] for column in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _candidate(
+    pair: Mapping[str, Any],
+    labels: dict[str, list[tuple[float, str]]],
+    *,
+    shares_identifier: bool,
+) -> Candidate:
+    return Candidate(
+        unique_id=int(pair["unique_id_r"]),
+        match_probability=float(pair["match_probability"]),
+        match_weight=float(pair["match_weight"]),
+        identity_agrees=bool(pair["identity_agrees"]),
+        shares_identifier=shares_identifier,
+        comparisons=describe(pair, labels),
+    )
 
 
 def _literal(value: object) -> str:
@@ -276,20 +325,8 @@ class PairScorer:
                 [prepared[column] for column in PREPARED_COLUMNS],
             )
         if self._sql is None:
-            self._sql = self._linker.inference.score_pairs(
-                self._left, self._right
-            ).sql_used_to_create
-        cursor = self._con.execute(self._sql)
-        columns = [column[0] for column in cursor.description]
-        pair = dict(zip(columns, cursor.fetchall()[0], strict=True))
-        return Candidate(
-            unique_id=int(pair["unique_id_r"]),
-            match_probability=float(pair["match_probability"]),
-            match_weight=float(pair["match_weight"]),
-            identity_agrees=True,
-            shares_identifier=False,
-            comparisons=describe(pair, self._labels),
-        )
+            self._sql = _scoring_sql(self.model, self._linker, self._left, self._right)
+        return _candidate(_rows(self._con, self._sql)[0], self._labels, shares_identifier=False)
 
 
 def _empty_prepared_sql() -> str:

@@ -51,6 +51,7 @@ from thinkfamily.matching.records import (
     LinkableRecord,
     person_values,
 )
+from thinkfamily.matching.services.merging import people_merge
 from thinkfamily.matching.services.one_at_a_time import groups_one_at_a_time
 from thinkfamily.matching.services.review_queue import candidates_queue
 from thinkfamily.people.models import AgencyRecord, HouseholdMembership, Person
@@ -272,8 +273,6 @@ def _merge_whole_people(
 
     Returns whether anything was merged (the records then point elsewhere).
     """
-    from thinkfamily.matching.services.merging import people_merge
-
     records_of: dict[int, list[int]] = {}
     for pk, record in records.items():
         if record.person_id is not None:

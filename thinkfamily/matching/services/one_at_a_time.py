@@ -13,9 +13,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from thinkfamily.accounts.models import Agency
 from thinkfamily.linkage import Edge, LinkageModel, LinkageResult, cluster
-from thinkfamily.linkage.pipeline import LINK_COLUMNS, ONE_AT_A_TIME, model_edge
+from thinkfamily.linkage.pipeline import LINK_COLUMNS, model_edge
 from thinkfamily.linkage.realtime import RecordMatcher
 from thinkfamily.matching.linkage_input import decisions, records_frame, relationships_frame
 from thinkfamily.matching.records import LinkableRecord
@@ -48,18 +47,21 @@ def groups_one_at_a_time(
         pk: person_records[record.person_id] if record.person_id is not None else [pk]
         for pk, record in stored.items()
     }
-    decided = decisions()
-    cannot = set(zip(decided.rejected.unique_id_l, decided.rejected.unique_id_r, strict=True))
+    # Records known to be other people (an agency relates them, a reviewer rejected
+    # the pair), looked up by record so each new record's small graph finds its own.
+    different: dict[int, set[int]] = {}
+    rejected = decisions().rejected
     related = relationships_frame(pending_relationships)
-    cannot |= {
-        (min(a, b), max(a, b))
-        for a, b in zip(related.unique_id, related.related_unique_id, strict=True)
-    }
-    kinds = dict(Agency.objects.values_list("pk", "agency_type"))
+    for first, second in (
+        *zip(rejected.unique_id_l, rejected.unique_id_r, strict=True),
+        *zip(related.unique_id, related.related_unique_id, strict=True),
+    ):
+        different.setdefault(int(first), set()).add(int(second))
+        different.setdefault(int(second), set()).add(int(first))
     links, review, scored = [], [], []
     for record in sorted(pending, key=lambda each: each.pk):
-        row = by_pk.loc[record.pk].to_dict()
-        found = matcher.candidates(row)
+        found = matcher.candidates(by_pk.loc[record.pk].to_dict())
+        matcher.add(by_pk.loc[[record.pk]])
         members = {record.pk}
         for candidate in found:
             members.update(group_of.get(candidate.unique_id, [candidate.unique_id]))
@@ -94,12 +96,18 @@ def groups_one_at_a_time(
                 }
                 | {f"mw_{each.name}": each.match_weight for each in candidate.comparisons}
             )
+        rules = matcher.rules_among(
+            members,
+            cannot_link=[
+                (pk, other) for pk in members for other in different.get(pk, ()) if other in members
+            ],
+        )
         found_here = cluster(
             sorted(members),
-            identifiers={pk: one_only_values(records[pk], kinds) for pk in members},
+            identifiers=rules.identifiers,
             edges=edges,
-            cannot_link=[pair for pair in cannot if pair[0] in members and pair[1] in members],
-            doubtful=doubtful_among([records[pk] for pk in members]),
+            cannot_link=rules.cannot_link,
+            doubtful=rules.doubtful,
         )
         mine = [
             pk for pk in members if found_here.cluster_of[pk] == found_here.cluster_of[record.pk]
@@ -109,7 +117,6 @@ def groups_one_at_a_time(
             group_of[pk] = joined
         links += [edge for edge in found_here.links if edge.rule != "existing"]
         review += found_here.review
-        matcher.add(frame[frame.unique_id == record.pk])
     groups = {tuple(group) for group in group_of.values()}
     linked = LinkageResult(
         clusters=pd.DataFrame(
@@ -128,27 +135,3 @@ def groups_one_at_a_time(
         model=model,
     )
     return [list(group) for group in groups], linked
-
-
-def one_only_values(record: LinkableRecord, kinds: dict[int, str]) -> tuple[str, ...]:
-    """What a person has only one of, as batch clustering compares it."""
-    kind = kinds.get(record.agency_id, "")
-    return (
-        record.nhs_number,
-        record.upn,
-        *(str(record.agency_id) if kind == one else "" for one in ONE_AT_A_TIME),
-    )
-
-
-def doubtful_among(records: list[LinkableRecord]) -> list[tuple[int, int]]:
-    """One agency's records in one household whose dates of birth differ or are missing."""
-    return [
-        (first.pk, second.pk)
-        for first in records
-        for second in records
-        if first.pk < second.pk
-        and first.agency_id == second.agency_id
-        and first.household_ref
-        and first.household_ref == second.household_ref
-        and (first.date_of_birth is None or first.date_of_birth != second.date_of_birth)
-    ]
