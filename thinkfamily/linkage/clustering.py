@@ -56,6 +56,9 @@ class Clustering:
     links: list[Edge] = field(default_factory=list)
     review: list[Edge] = field(default_factory=list)
     refused: int = 0
+    #: Shared identifiers that could not join their records (two different NHS
+    #: numbers or UPNs, or records known to be different people): for a person to resolve.
+    conflicts: list[Edge] = field(default_factory=list)
 
 
 class _Groups:
@@ -174,6 +177,8 @@ def cluster(
             continue
         if not groups.may_join(first, second, by_model=edge.rule.startswith("model")):
             result.refused += 1
+            if edge.rule in ("nhs_number", "upn"):
+                result.conflicts.append(edge)
         elif edge.rule == "model" and groups.doubtful(first, second):
             maybe.append(edge._replace(rule=f"{edge.rule}, doubtful"))
         else:

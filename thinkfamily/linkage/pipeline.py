@@ -356,6 +356,7 @@ def link_records(
         scored=scored,
         model=model,
         seconds=seconds,
+        conflicts=_edges_frame(found.conflicts),
     )
 
 

@@ -28,6 +28,8 @@ class LinkageResult:
             (for evaluation): ``unique_id_l``, ``unique_id_r``, ``match_probability``.
         model: the trained (or loaded) model that scored the pairs.
         seconds: wall seconds per stage.
+        conflicts: records sharing an NHS number or UPN that could not be joined
+            (same columns as ``links``; ``rule`` names the identifier).
     """
 
     clusters: pd.DataFrame
@@ -36,3 +38,4 @@ class LinkageResult:
     scored: pd.DataFrame
     model: LinkageModel
     seconds: dict[str, float] = field(default_factory=dict)
+    conflicts: pd.DataFrame | None = None

@@ -101,3 +101,14 @@ def test_a_shared_nhs_number_outweighs_a_move_between_gp_practices() -> None:
         edges=[Edge(1, 2, 1.0, "nhs_number")],
     )
     assert result.cluster_of == {1: 1, 2: 1}
+
+
+def test_a_shared_identifier_that_cannot_join_is_reported_as_a_conflict() -> None:
+    """One UPN on two children with different NHS numbers: two people, and a conflict."""
+    result = cluster(
+        [1, 2],
+        identifiers={1: (NHS_A, "UPN1"), 2: (NHS_B, "UPN1")},
+        edges=[Edge(1, 2, 1.0, "upn")],
+    )
+    assert result.cluster_of == {1: 1, 2: 2}
+    assert [(edge.left, edge.right, edge.rule) for edge in result.conflicts] == [(1, 2, "upn")]

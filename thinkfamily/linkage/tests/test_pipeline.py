@@ -136,3 +136,30 @@ def test_retraining_learns_from_pairs_reviewers_confirmed(
         retrained.model.training["identifier_label_pairs"]
         > linked.model.training["identifier_label_pairs"]
     )
+
+
+def test_a_shared_identifier_that_cannot_join_comes_back_as_a_conflict(
+    linked: LinkageResult,
+) -> None:
+    from thinkfamily.extracts.tests.builders import valid_nhs, valid_upn
+    from thinkfamily.linkage.records import RECORD_COLUMNS
+
+    twins = [
+        dict.fromkeys(RECORD_COLUMNS, "")
+        | {
+            "unique_id": number,
+            "source": "SCH-1",
+            "given_name": given,
+            "family_name": "Okafor",
+            "date_of_birth": "2016-05-04",
+            "nhs_number": valid_nhs(number),
+            "upn": valid_upn(1),
+        }
+        for number, given in ((1, "Ada"), (2, "Obi"))
+    ]
+    result = link_records(pd.DataFrame(twins), model=linked.model)
+    assert result.clusters.cluster_id.nunique() == 2
+    assert result.conflicts is not None
+    assert result.conflicts[["unique_id_l", "unique_id_r", "rule"]].values.tolist() == [
+        [1, 2, "upn"]
+    ]

@@ -161,6 +161,28 @@ def _groups_by_model(
     return [sorted(group) for group in members.values()], linked
 
 
+def _conflicts(
+    linked: LinkageResult, records: dict[int, LinkableRecord]
+) -> list[IdentifierConflict]:
+    """Records that share an identifier but that linkage could not join, as conflicts."""
+    if linked.conflicts is None:
+        return []
+    conflicts = []
+    for left, right, _probability, rule in linked.conflicts.itertuples(index=False):
+        record, other = records[int(right)], records[int(left)]
+        value = record.nhs_number if rule == "nhs_number" else record.upn
+        conflicts.append(
+            IdentifierConflict(
+                record_pk=record.pk,
+                other_record_pk=other.pk,
+                identifier=value,
+                reason=f"share {value} but cannot be one person: another identifier or an "
+                "agency's record says they are two",
+            )
+        )
+    return conflicts
+
+
 def _evidence(
     groups: list[list[int]], linked: LinkageResult
 ) -> dict[int, tuple[str, float | None]]:
@@ -234,6 +256,7 @@ def records_link(
         evidence = _evidence(groups, linked)
         result.method = "identifiers and model"
         result.seconds = linked.seconds
+        result.conflicts = _conflicts(linked, records)
         progress.stage("Merging people found to be one")
         if _merge_whole_people(groups, records, linked, actor, result):
             records = _load_records(pending)
