@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "thinkfamily.events",
     "thinkfamily.extracts",
     "thinkfamily.matching",
+    "thinkfamily.prompts",
 ]
 
 MIDDLEWARE = [
@@ -87,6 +88,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+#: Think Sibling (see thinkfamily/prompts/rules.py): each may be set from the environment.
+THINK_SIBLING = {
+    name: int(os.environ[f"THINKFAMILY_{name}"])
+    for name in (
+        "CONCERN_WINDOW_DAYS",
+        "RESPONSE_WORKING_DAYS",
+        "NOT_SEEN_DAYS",
+        "PRESCHOOL_BELOW_AGE",
+        "NEW_PARTNER_DAYS",
+    )
+    if f"THINKFAMILY_{name}" in os.environ
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -15,12 +15,17 @@ from django.db.models import Model
 from thinkfamily.accounts.models import User
 from thinkfamily.matching.models import CandidatePair, Merge
 from thinkfamily.people.models import Household, Person
+from thinkfamily.prompts.models import Prompt, PromptRecipient
 
 VIEW_PERSON = "people.view_person"
 VIEW_HOUSEHOLD = "people.view_household"
 REVIEW_CANDIDATE = "matching.review_candidate"
 UNDO_MERGE = "matching.undo_merge"
 VIEW_PARALLEL_RECORDS = "matching.view_parallel_records"
+RECORD_CONCERN = "events.record_concern"
+VIEW_PROMPT = "prompts.view_prompt"
+ANSWER_PROMPT = "prompts.answer_prompt"
+VIEW_RESPONSE_RATES = "prompts.view_response_rates"
 
 #: Roles that decide whether two records are one person, and may undo a merge:
 #: joining two children into one, or parting one child into two, is a
@@ -63,6 +68,21 @@ def reads_chronology_of(user: User, person: Person) -> bool:
     return user.sees_whole_families or person.records.filter(agency_id=user.agency_id).exists()
 
 
+#: Roles that read but never write case records: they may not record a concern or answer a prompt.
+READ_ONLY_ROLES = frozenset({User.Role.REVIEWER, User.Role.AUDITOR, User.Role.SYSTEM_ADMINISTRATOR})
+
+
+def _works_on_cases(user: User) -> bool:
+    return user.is_active and user.agency_id is not None and user.role not in READ_ONLY_ROLES
+
+
+def prompt_routed_to_agency_of(user: User, prompt: Prompt) -> bool:
+    return (
+        user.agency_id is not None
+        and PromptRecipient.objects.filter(prompt=prompt, agency_id=user.agency_id).exists()
+    )
+
+
 def decides_linkage(user: User) -> bool:
     """Whether the user may review candidate pairs and undo merges (any pair, any merge)."""
     return user.is_active and user.agency_id is not None and user.role in LINKAGE_DECISION_ROLES
@@ -82,8 +102,24 @@ class SafeguardingAccessBackend(ModelBackend):
         if perm == VIEW_PARALLEL_RECORDS:
             # Each agency resolves its own parallel records; the list is of its own records.
             return user_obj.is_active and user_obj.agency_id is not None
+        if perm == VIEW_RESPONSE_RATES:
+            return (
+                user_obj.is_active
+                and user_obj.agency_id is not None
+                and user_obj.role == User.Role.PARTNERSHIP_MANAGER
+            )
         if obj is None:
             return super().has_perm(user_obj, perm, obj)
+        if perm == RECORD_CONCERN and isinstance(obj, Person):
+            # Anyone working on cases who may see the person may record a worry about them.
+            return _works_on_cases(user_obj) and access_reason(user_obj, obj) is not None
+        if perm == VIEW_PROMPT and isinstance(obj, Prompt):
+            if not user_obj.is_active or user_obj.agency_id is None:
+                return False
+            return user_obj.sees_whole_families or prompt_routed_to_agency_of(user_obj, obj)
+        if perm == ANSWER_PROMPT and isinstance(obj, Prompt):
+            # Answered for an agency the prompt went to, by someone who works on cases there.
+            return _works_on_cases(user_obj) and prompt_routed_to_agency_of(user_obj, obj)
         if perm == VIEW_PERSON and isinstance(obj, Person):
             return access_reason(user_obj, obj) is not None
         if perm == VIEW_HOUSEHOLD and isinstance(obj, Household):

@@ -38,6 +38,11 @@ class AuditEvent(models.Model):
         VIEW_WORKLIST = "view_worklist", "Viewed a worklist"
         SIGN_IN = "sign_in", "Signed in"
         SIGN_OUT = "sign_out", "Signed out"
+        EXPORT = "export", "Exported a record"
+        RECORD_CONCERN = "record_concern", "Recorded a concern"
+        RAISE_PROMPTS = "raise_prompts", "Raised prompts"
+        VIEW_PROMPT = "view_prompt", "Viewed a prompt"
+        ANSWER_PROMPT = "answer_prompt", "Answered a prompt"
 
     occurred_at = models.DateTimeField()
     actor = models.ForeignKey(

@@ -94,7 +94,11 @@ class Event(models.Model):
                 name="event_unique_per_agency",
             ),
         ]
-        indexes = [models.Index(fields=["person", "occurred_at"])]
+        indexes = [
+            models.Index(fields=["person", "occurred_at"]),
+            # Recent concerns, for Think Sibling (prompts.services.prompts_reconcile).
+            models.Index(fields=["event_type", "occurred_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_event_type_display()} on {self.occurred_at:%d %b %Y}"

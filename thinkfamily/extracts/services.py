@@ -59,6 +59,7 @@ from thinkfamily.extracts.reader import (
 from thinkfamily.matching.services import LinkableRecord, LinkResult, records_link
 from thinkfamily.people.models import AgencyRecord, AgencyRecordVersion, Relationship
 from thinkfamily.people.services import households_rebuild
+from thinkfamily.prompts.services import prompts_reconcile
 
 #: Files an extract may carry besides its data: the answer key of a synthetic county.
 IGNORED_FILES = {"truth.csv"}
@@ -477,6 +478,10 @@ def _write_events(
     return {"events_created": len(new), "events_updated": len(changed)}
 
 
+def _noon(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
+
+
 def write_rejects(errors: list[RowError], path: Path) -> None:
     """Write each bad row with where it was and why, so it can be corrected and sent again."""
     with path.open("w", encoding="utf-8", newline="") as handle:
@@ -592,6 +597,20 @@ def extract_import(
                 "memberships_updated": households.memberships_updated,
                 "memberships_ended": households.memberships_ended,
                 "rejects": len(errors),
+            }
+            # Concerns in this extract prompt exactly as on a form; and children or adults
+            # this extract brought into a family with a recent concern are prompted too.
+            progress.stage("Raising Think Sibling prompts")
+            prompts = prompts_reconcile(
+                joined_since=households.recorded_at,
+                now=_noon(today) if today else None,
+                actor=started_by,
+                actor_label="system: import",
+            )
+            counts |= {
+                "sibling_prompts_created": prompts.sibling_prompts_created,
+                "concerns_added_to_open_prompts": prompts.concerns_added_to_open_prompts,
+                "new_adult_prompts_created": prompts.new_adult_prompts_created,
             }
             status = ImportRun.Status.PARTIAL if errors else ImportRun.Status.SUCCEEDED
             _finish(run, status, counts)

@@ -278,6 +278,11 @@ class HouseholdMembership(models.Model):
         related_name="memberships",
         help_text="The agency record this membership was derived from, if any.",
     )
+    recorded_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When Think Family first learned of this membership (empty: before it was kept).",
+    )
 
     class Meta:
         constraints = [

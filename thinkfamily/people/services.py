@@ -54,6 +54,8 @@ class HouseholdResult:
     memberships_created: int = 0
     memberships_updated: int = 0
     memberships_ended: int = 0
+    #: The moment stamped on the memberships this rebuild created (who joined a household).
+    recorded_at: dt.datetime | None = None
 
 
 class _Record(NamedTuple):  # a NamedTuple: a million of them are built per rebuild
@@ -122,12 +124,15 @@ def _role(record: _Record, kinds: set[str], today: dt.date) -> str:
 
 
 def _memberships_sync(
-    wanted: dict[tuple[int, int], tuple[int, str, dt.date | None, int]], today: dt.date
+    wanted: dict[tuple[int, int], tuple[int, str, dt.date | None, int]],
+    today: dt.date,
+    recorded_at: dt.datetime,
 ) -> tuple[int, int, int]:
     """Make the record-derived memberships match ``wanted``; return (created, updated, ended).
 
     ``wanted`` maps (household pk, record pk) to (person pk, role, start date,
-    reporting agency pk). Memberships not wanted any more are ended today.
+    reporting agency pk). New memberships are stamped ``recorded_at``;
+    memberships not wanted any more are ended today.
     """
     derived = HouseholdMembership.objects.filter(source_record__isnull=False).values_list(
         "pk", "household_id", "source_record_id", "person_id", "role", "start_date", "end_date"
@@ -140,7 +145,9 @@ def _memberships_sync(
     for (household_pk, record_pk), (person_pk, role, started, agency_pk) in wanted.items():
         current = have.get((household_pk, record_pk))
         if current is None:
-            to_create.append((household_pk, person_pk, role, started, None, agency_pk, record_pk))
+            to_create.append(
+                (household_pk, person_pk, role, started, None, agency_pk, record_pk, recorded_at)
+            )
         elif current[1:] != (person_pk, role, started, None):
             to_update.append((current[0], person_pk, role, started, None))
     for place, (pk, _, _, started, ended) in have.items():
@@ -149,9 +156,10 @@ def _memberships_sync(
 
     bulk_insert(
         HouseholdMembership,
-        ["household", "person", "role", "start_date", "end_date", "reported_by", "source_record"],
+        ["household", "person", "role", "start_date", "end_date", "reported_by", "source_record",
+         "recorded_at"],
         to_create,
-    )
+    )  # fmt: skip
     bulk_update(HouseholdMembership, ["person", "role", "start_date", "end_date"], to_update)
     bulk_update(HouseholdMembership, ["end_date"], to_end)
     return len(to_create), len(to_update), len(to_end)
@@ -266,11 +274,12 @@ def households_rebuild(*, today: dt.date | None = None) -> HouseholdResult:
                 record.agency_id,
             )
 
-    created, updated, ended = _memberships_sync(wanted, today)
+    created, updated, ended = _memberships_sync(wanted, today, now)
     return HouseholdResult(
         households=len(planned),
         households_created=len(new_keys),
         memberships_created=created,
         memberships_updated=updated,
         memberships_ended=ended,
+        recorded_at=now,
     )

@@ -1,0 +1,581 @@
+"""Raising and answering prompts: the Think Sibling rules.
+
+* ``concern_record``: a practitioner records a concern about a child; in the
+  same transaction every other child connected to that child gets a sibling
+  prompt (``sibling_prompts_raise``).
+* ``prompts_reconcile``: after an import, a relink or a merge, the same rules
+  run again over every recent concern and every newly recorded adult, so the
+  order in which things become known does not matter: a child who turns out
+  (through linkage, an import or a move) to live with a child of recent
+  concern is prompted exactly as if they had been known all along.
+* ``prompt_answer``: someone in a receiving agency answers a prompt, once.
+
+Raising is idempotent: a prompt remembers the events that raised it
+(``PromptTrigger``), so a concern seen twice never prompts twice, and a child
+with an open prompt from the same household episode gets the new concern
+added to it rather than a second prompt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from thinkfamily.accounts.backends import ANSWER_PROMPT, RECORD_CONCERN
+from thinkfamily.accounts.models import Agency, User
+from thinkfamily.audit.models import AuditEvent
+from thinkfamily.audit.services import audit_record
+from thinkfamily.core.bulk import in_chunks
+from thinkfamily.core.errors import ApplicationError
+from thinkfamily.core.working_days import add_working_days
+from thinkfamily.events.models import Event
+from thinkfamily.people.family import Connection, FamilyGraph, family_graph_load
+from thinkfamily.people.models import (
+    AgencyRecord,
+    HouseholdMembership,
+    Person,
+    Relationship,
+)
+from thinkfamily.prompts.models import Prompt, PromptRecipient, PromptTrigger
+from thinkfamily.prompts.rules import ThinkSiblingRules, think_sibling_rules
+from thinkfamily.prompts.visibility import Visibility, visibility_of
+
+__all__ = [
+    "RaiseResult",
+    "concern_record",
+    "new_adult_prompts_raise",
+    "prompt_answer",
+    "prompts_reconcile",
+    "sibling_prompts_raise",
+]
+
+CSC = Agency.AgencyType.CSC
+
+
+@dataclass
+class RaiseResult:
+    """What raising prompts did: prompts created, and open prompts a new concern was added to."""
+
+    created: list[Prompt] = field(default_factory=list)
+    added_to: list[Prompt] = field(default_factory=list)
+
+    def __iadd__(self, other: RaiseResult) -> RaiseResult:
+        self.created += other.created
+        self.added_to += other.added_to
+        return self
+
+
+# ---------------------------------------------------------------------------
+# Routing: who receives a prompt
+
+
+def _agencies_knowing(person_ids: Collection[int]) -> dict[int, dict[int, str]]:
+    """For each person, the agencies holding a record of them: {person: {agency: type}}."""
+    known: dict[int, dict[int, str]] = defaultdict(dict)
+    for chunk in in_chunks(sorted(person_ids)):
+        for person_id, agency_id, agency_type in AgencyRecord.objects.filter(
+            person_id__in=chunk
+        ).values_list("person_id", "agency_id", "agency__agency_type"):
+            known[person_id][agency_id] = agency_type
+    return known
+
+
+def _routing(
+    about: Iterable[int], family: Iterable[int], known: dict[int, dict[int, str]], why: str
+) -> dict[int, str]:
+    """The agencies a prompt goes to, each with why.
+
+    Every agency that knows the people the prompt is ``about`` (for the
+    reason ``why``), and children's social care when it knows anyone in the
+    ``family``.
+    """
+    routed: dict[int, str] = {}
+    for person_id in family:
+        for agency_id, agency_type in known.get(person_id, {}).items():
+            if agency_type == CSC:
+                routed[agency_id] = "children's social care is involved with the family"
+    for person_id in about:
+        for agency_id in known.get(person_id, {}):
+            routed[agency_id] = why
+    return routed
+
+
+def _family_of(graph: FamilyGraph, *people: int) -> set[int]:
+    """The people themselves and everyone living with any of them."""
+    family = set(people)
+    for person_id in people:
+        family |= graph.housemates(person_id)
+    return family
+
+
+def _create_prompts(
+    drafts: Sequence[tuple[Prompt, dict[int, str], Event | None]], now: dt.datetime
+) -> list[Prompt]:
+    """Store drafted prompts with their recipients and first trigger."""
+    if not drafts:
+        return []
+    created = Prompt.objects.bulk_create([prompt for prompt, _, _ in drafts])
+    PromptRecipient.objects.bulk_create(
+        PromptRecipient(prompt=prompt, agency_id=agency_id, why=why)
+        for prompt, (_, routed, _) in zip(created, drafts, strict=True)
+        for agency_id, why in sorted(routed.items())
+    )
+    PromptTrigger.objects.bulk_create(
+        PromptTrigger(prompt=prompt, event=event, added_at=now)
+        for prompt, (_, _, event) in zip(created, drafts, strict=True)
+        if event is not None
+    )
+    return created
+
+
+def _lock_people(person_ids: Collection[int]) -> None:
+    """Take the row locks that serialise raising prompts about these people.
+
+    Two concerns about two siblings recorded at the same moment both want to
+    prompt the third child; whichever locks that child first raises the
+    prompt, and the other, once it has the lock, finds it open and adds its
+    concern to it. Locks are taken in id order so two raisers never wait on
+    each other. (SQLite has one writer at a time, so there the transaction
+    itself is the lock.)
+    """
+    for chunk in in_chunks(sorted(person_ids)):
+        list(Person.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values("pk"))
+
+
+# ---------------------------------------------------------------------------
+# Sibling prompts
+
+
+def _episode_key(connection: Connection, concern_child: int, graph: FamilyGraph) -> str:
+    """The household episode a sibling prompt belongs to.
+
+    The household the two children share; failing that, the household the
+    child of concern lives in; failing that, the child of concern.
+    """
+    if connection.shared_household_id is not None:
+        return f"household:{connection.shared_household_id}"
+    own = graph.households.get(concern_child)
+    return f"household:{min(own)}" if own else f"person:{concern_child}"
+
+
+def _sibling_reason(visibility: Visibility, concern: Event, connection: Connection) -> str:
+    child = concern.person
+    return (
+        f"{visibility.summary()} Connected to {child.given_name} {child.family_name} "
+        f"({connection.how}), about whom {concern.agency.name} recorded a concern on "
+        f"{timezone.localtime(concern.occurred_at):%d %b %Y}."
+    )
+
+
+def sibling_prompts_raise(
+    *,
+    concerns: Sequence[Event],
+    now: dt.datetime | None = None,
+    rules: ThinkSiblingRules | None = None,
+) -> RaiseResult:
+    """Raise a sibling prompt for every child connected to the child of each concern.
+
+    A concern raises prompts when it is about a child and is recent (within
+    the concern window); otherwise it stays in the chronology and prompts
+    nobody. For each connected child: nothing if this concern already
+    prompted them; the concern added to their open prompt from the same
+    household episode if there is one; otherwise a new prompt, routed to
+    every agency that knows the child and to children's social care when it
+    is involved with the family. Call inside the transaction that stored the
+    concerns.
+    """
+    rules = rules or think_sibling_rules()
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    window_start = now - dt.timedelta(days=rules.concern_window_days)
+    concerns = [
+        c
+        for c in concerns
+        if c.event_type == Event.EventType.CONCERN and c.occurred_at >= window_start
+    ]
+    result = RaiseResult()
+    if not concerns:
+        return result
+    graph = family_graph_load({c.person_id for c in concerns}, today=today)
+    wanted: list[tuple[Event, Connection, str]] = []
+    for concern in sorted(concerns, key=lambda c: (c.occurred_at, c.pk)):
+        if not graph.is_child(concern.person_id):
+            continue  # a concern about an adult is recorded, but prompts no siblings
+        for connection in graph.connected_children(concern.person_id).values():
+            wanted.append((concern, connection, _episode_key(connection, concern.person_id, graph)))
+    if not wanted:
+        return result
+
+    sibling_ids = {connection.child_id for _, connection, _ in wanted}
+    _lock_people(sibling_ids)
+    already_prompted = set(
+        PromptTrigger.objects.filter(
+            event_id__in=[c.pk for c in concerns], prompt__person_id__in=sibling_ids
+        ).values_list("prompt__person_id", "event_id")
+    )
+    open_prompts = {
+        (prompt.person_id, prompt.episode_key): prompt
+        for prompt in Prompt.objects.open().filter(
+            kind=Prompt.Kind.SIBLING, person_id__in=sibling_ids
+        )
+    }
+    visibility = visibility_of(
+        [graph.people[i] for i in sibling_ids],
+        today=today,
+        preschool_below_age=rules.preschool_below_age,
+    )
+    known = _agencies_knowing(
+        sibling_ids
+        | {p for c in concerns for p in _family_of(graph, c.person_id)}
+        | {p for s in sibling_ids for p in graph.housemates(s)}
+    )
+    due_on = add_working_days(today, rules.response_working_days)
+    drafts: dict[tuple[int, str], tuple[Prompt, dict[int, str], Event]] = {}
+    added: list[PromptTrigger] = []
+    for concern, connection, episode in wanted:
+        sibling = connection.child_id
+        if (sibling, concern.pk) in already_prompted:
+            continue
+        already_prompted.add((sibling, concern.pk))
+        if (sibling, episode) in open_prompts:
+            prompt = open_prompts[(sibling, episode)]
+            added.append(PromptTrigger(prompt=prompt, event=concern, added_at=now))
+            result.added_to.append(prompt)
+        elif (sibling, episode) not in drafts:
+            household = int(episode.split(":")[1]) if episode.startswith("household:") else None
+            prompt = Prompt(
+                kind=Prompt.Kind.SIBLING,
+                person_id=sibling,
+                household_id=household,
+                episode_key=episode,
+                concern=concern,
+                connection=connection.how,
+                reason=_sibling_reason(visibility[sibling], concern, connection),
+                preschool=visibility[sibling].preschool,
+                raised_at=now,
+                due_on=due_on,
+            )
+            family = _family_of(graph, concern.person_id, sibling)
+            routing = _routing([sibling], family, known, "knows the child")
+            drafts[(sibling, episode)] = (prompt, routing, concern)
+        else:
+            # A second concern in this call reaching a child already drafted: one prompt.
+            first_draft = drafts[(sibling, episode)][0]
+            added.append(PromptTrigger(prompt=first_draft, event=concern, added_at=now))
+    result.created = _create_prompts(list(drafts.values()), now)
+    PromptTrigger.objects.bulk_create(added)
+    return result
+
+
+# ---------------------------------------------------------------------------
+# New adults
+
+
+def _age_for_ordering(visibility: Visibility) -> int:
+    """Age in years with the unborn (and the unknown) youngest of all."""
+    return visibility.age if visibility.age is not None else -1
+
+
+def _children_living_in(graph: FamilyGraph, household_id: int) -> list[int]:
+    return sorted(m for m in graph.members.get(household_id, set()) if graph.is_child(m))
+
+
+def new_adult_prompts_raise(
+    *,
+    memberships: Sequence[HouseholdMembership],
+    now: dt.datetime | None = None,
+    rules: ThinkSiblingRules | None = None,
+) -> RaiseResult:
+    """Raise a prompt to understand the role of each adult who joined a household with children.
+
+    ``memberships`` are the joinings (a new membership, or the membership of
+    a new partner). An adult is asked about once per household: a second
+    agency reporting the same adult there, or a re-import, raises nothing.
+    The prompt goes to every agency that knows a child of the household, and
+    to children's social care when it is involved with the family.
+    """
+    rules = rules or think_sibling_rules()
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    result = RaiseResult()
+    if not memberships:
+        return result
+    graph = family_graph_load({m.person_id for m in memberships}, today=today)
+    joinings: dict[tuple[int, int], HouseholdMembership] = {}
+    for membership in sorted(memberships, key=lambda m: m.pk):
+        if graph.is_child(membership.person_id) or graph.people.get(membership.person_id) is None:
+            continue
+        if _children_living_in(graph, membership.household_id):
+            joinings.setdefault((membership.person_id, membership.household_id), membership)
+    if not joinings:
+        return result
+    adults = {person for person, _ in joinings}
+    _lock_people(adults)
+    asked = {
+        (person, household)
+        for chunk in in_chunks(sorted(adults))
+        for person, household in Prompt.objects.filter(
+            kind=Prompt.Kind.NEW_ADULT, person_id__in=chunk
+        ).values_list("person_id", "household_id")
+    }
+    children = {c for _, h in joinings for c in _children_living_in(graph, h)}
+    visibility = visibility_of(
+        [graph.people[c] for c in children],
+        today=today,
+        preschool_below_age=rules.preschool_below_age,
+    )
+    known = _agencies_knowing(children | {m for _, h in joinings for m in graph.members[h]})
+    due_on = add_working_days(today, rules.response_working_days)
+    drafts = []
+    for (adult, household), membership in sorted(joinings.items()):
+        if (adult, household) in asked:
+            continue
+        household_children = _children_living_in(graph, household)
+        youngest = min(household_children, key=lambda c: _age_for_ordering(visibility[c]))
+        joined = membership.start_date or timezone.localdate(membership.recorded_at or now)
+        reason = (
+            f"Joined a household with {len(household_children)} "
+            f"child{'ren' if len(household_children) != 1 else ''} on {joined:%d %b %Y} "
+            f"(reported by {membership.reported_by.name}); the youngest: "
+            f"{visibility[youngest].summary()}"
+        )
+        prompt = Prompt(
+            kind=Prompt.Kind.NEW_ADULT,
+            person_id=adult,
+            household_id=household,
+            episode_key=f"household:{household}",
+            membership=membership,
+            connection=membership.get_role_display().lower(),
+            reason=reason,
+            preschool=any(visibility[c].preschool for c in household_children),
+            raised_at=now,
+            due_on=due_on,
+        )
+        routing = _routing(
+            household_children, graph.members[household], known, "knows a child of the household"
+        )
+        drafts.append((prompt, routing, None))
+        asked.add((adult, household))
+    result.created = _create_prompts(drafts, now)
+    return result
+
+
+def _joinings_since(
+    recorded_since: dt.datetime, today: dt.date, rules: ThinkSiblingRules
+) -> list[HouseholdMembership]:
+    """Adults who joined a household: memberships first recorded since ``recorded_since`` in a
+    household known before then, and the memberships of partners whose relationship
+    started within the new-partner window."""
+    new = list(
+        HouseholdMembership.objects.filter(recorded_at__gte=recorded_since, end_date__isnull=True)
+        .exclude(role=HouseholdMembership.Role.CHILD)
+        .select_related("reported_by")
+    )
+    known_before = set(
+        HouseholdMembership.objects.filter(
+            household_id__in={m.household_id for m in new}, recorded_at__lt=recorded_since
+        ).values_list("household_id", "person_id")
+    )
+    households_known_before = {household for household, _ in known_before}
+    joinings = [
+        m
+        for m in new
+        if m.household_id in households_known_before
+        and (m.household_id, m.person_id) not in known_before
+    ]
+    partners_since = today - dt.timedelta(days=rules.new_partner_days)
+    new_partner_records = Relationship.objects.filter(
+        kind=Relationship.Kind.PARTNER, start_date__gte=partners_since
+    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+    partner_people = set(
+        AgencyRecord.objects.filter(
+            Q(pk__in=new_partner_records.values("record_id"))
+            | Q(pk__in=new_partner_records.values("related_record_id"))
+        ).values_list("person_id", flat=True)
+    )
+    joinings += HouseholdMembership.objects.filter(
+        person_id__in=partner_people, end_date__isnull=True
+    ).select_related("reported_by")
+    return joinings
+
+
+# ---------------------------------------------------------------------------
+# Reconciling after imports, relinks and merges
+
+
+@dataclass(frozen=True)
+class ReconcileResult:
+    sibling_prompts_created: int
+    concerns_added_to_open_prompts: int
+    new_adult_prompts_created: int
+
+
+def prompts_reconcile(
+    *,
+    joined_since: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+    actor: User | None = None,
+    actor_label: str = "system: prompts",
+) -> ReconcileResult:
+    """Bring prompts up to date with what is now known about families.
+
+    Every recent concern is raised again (which prompts only the children it
+    has not yet reached), and, with ``joined_since``, adults recorded in a
+    household since then are asked about. Run inside the transaction of the
+    import, relink or merge that changed what is known.
+    """
+    rules = think_sibling_rules()
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    recent = list(
+        Event.objects.filter(
+            event_type=Event.EventType.CONCERN,
+            occurred_at__gte=now - dt.timedelta(days=rules.concern_window_days),
+            occurred_at__lte=now,
+        ).select_related("person", "agency")
+    )
+    siblings = sibling_prompts_raise(concerns=recent, now=now, rules=rules)
+    adults = RaiseResult()
+    if joined_since is not None:
+        adults = new_adult_prompts_raise(
+            memberships=_joinings_since(joined_since, today, rules), now=now, rules=rules
+        )
+    result = ReconcileResult(
+        sibling_prompts_created=len(siblings.created),
+        concerns_added_to_open_prompts=len(siblings.added_to),
+        new_adult_prompts_created=len(adults.created),
+    )
+    if siblings.created or siblings.added_to or adults.created:
+        audit_record(
+            actor=actor,
+            actor_label="" if actor else actor_label,
+            action=AuditEvent.Action.RAISE_PROMPTS,
+            detail={
+                "sibling_prompts": [p.pk for p in siblings.created],
+                "added_to": [p.pk for p in siblings.added_to],
+                "new_adult_prompts": [p.pk for p in adults.created],
+            },
+        )
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Recording a concern, answering a prompt
+
+
+@dataclass(frozen=True)
+class ConcernResult:
+    concern: Event
+    prompts: RaiseResult
+
+
+@transaction.atomic
+def concern_record(
+    *,
+    person: Person,
+    by: User,
+    occurred_at: dt.datetime,
+    category: str,
+    summary: str,
+    seen_in_person: bool = False,
+    restricted: bool = False,
+) -> ConcernResult:
+    """Record a concern about ``person`` for the recording user's agency, and raise its prompts.
+
+    The concern is filed against the agency's own record of the person when
+    it has one. Sibling prompts are raised in the same transaction: either
+    the concern and every prompt are stored, or nothing is.
+    """
+    if not by.has_perm(RECORD_CONCERN, person):
+        raise ApplicationError("You may not record a concern about this person.")
+    errors: dict[str, object] = {}
+    if occurred_at > timezone.now() + dt.timedelta(minutes=5):
+        errors["occurred_at"] = "The date of the concern must not be in the future."
+    if category not in Event.Category.values:
+        errors["category"] = "Choose the category of the concern."
+    if not summary.strip():
+        errors["summary"] = "Describe the concern."
+    if errors:
+        raise ApplicationError("The concern could not be recorded.", extra=errors)
+    assert by.agency_id is not None  # RECORD_CONCERN is refused to users without an agency
+    record = (
+        AgencyRecord.objects.filter(person=person, agency_id=by.agency_id).order_by("pk").first()
+    )
+    concern = Event.objects.create(
+        person=person,
+        agency_id=by.agency_id,
+        record=record,
+        event_type=Event.EventType.CONCERN,
+        occurred_at=occurred_at,
+        seen_in_person=seen_in_person,
+        category=category,
+        summary=summary.strip(),
+        restricted=restricted,
+    )
+    concern = Event.objects.select_related("person", "agency").get(pk=concern.pk)
+    prompts = sibling_prompts_raise(concerns=[concern])
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.RECORD_CONCERN,
+        object_type="person",
+        object_id=person.pk,
+        detail={
+            "event": concern.pk,
+            "sibling_prompts": [p.pk for p in prompts.created],
+            "added_to": [p.pk for p in prompts.added_to],
+        },
+    )
+    return ConcernResult(concern=concern, prompts=prompts)
+
+
+@transaction.atomic
+def prompt_answer(
+    *, prompt: Prompt, by: User, response: str, note: str, action_taken: str = ""
+) -> Prompt:
+    """Answer a prompt for the answering user's agency; a prompt is answered once.
+
+    Raises ApplicationError, with the fields at fault, when the user's agency
+    does not receive the prompt, the response is not one of the three, the
+    action taken or the note is missing, or somebody has answered already.
+    """
+    locked = Prompt.objects.select_for_update().get(pk=prompt.pk)
+    if not by.has_perm(ANSWER_PROMPT, locked):
+        raise ApplicationError("Only someone in an agency this prompt was sent to may answer it.")
+    if locked.status == Prompt.Status.ANSWERED:
+        assert locked.answered_at is not None and locked.answered_for is not None
+        raise ApplicationError(
+            f"This prompt was already answered by {locked.answered_for.name} on "
+            f"{timezone.localtime(locked.answered_at):%d %b %Y at %H:%M}: "
+            f"“{locked.get_response_display()}”. It cannot be answered again."
+        )
+    errors: dict[str, object] = {}
+    if response not in Prompt.Response.values:
+        errors["response"] = "Choose what was done about this prompt."
+    if response == Prompt.Response.ACTION_TAKEN and not action_taken.strip():
+        errors["action_taken"] = "Say what action was taken."
+    if not note.strip():
+        errors["note"] = "Add a note explaining the answer."
+    if errors:
+        raise ApplicationError("The prompt could not be answered.", extra=errors)
+    locked.status = Prompt.Status.ANSWERED
+    locked.response = response
+    locked.action_taken = action_taken.strip() if response == Prompt.Response.ACTION_TAKEN else ""
+    locked.note = note.strip()
+    locked.answered_by = by
+    locked.answered_for_id = by.agency_id
+    locked.answered_at = timezone.now()
+    locked.save()
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.ANSWER_PROMPT,
+        object_type="prompt",
+        object_id=locked.pk,
+        detail={"response": response, "person": locked.person_id},
+    )
+    return locked
