@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("thinkfamily.accounts.urls")),
     path("", include("thinkfamily.people.urls")),
     path("matching/", include("thinkfamily.matching.urls")),
+    path("", include("thinkfamily.prompts.urls")),
 ]

@@ -8,8 +8,10 @@ never confirms that somebody is on the record.
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from thinkfamily.accounts.backends import RECORD_CONCERN
 from thinkfamily.accounts.models import User
 from thinkfamily.people.models import Household, Person
 from thinkfamily.people.selectors import (
@@ -18,6 +20,9 @@ from thinkfamily.people.selectors import (
     person_detail,
     person_search,
 )
+from thinkfamily.prompts.rules import think_sibling_rules
+from thinkfamily.prompts.selectors import prompts_about
+from thinkfamily.prompts.visibility import visibility_of
 
 
 class SignedInRequest(HttpRequest):
@@ -48,7 +53,23 @@ def person(request: SignedInRequest, pk: int) -> HttpResponse:
         detail = person_detail(person_id=pk, viewer=request.user)
     except Person.DoesNotExist:
         raise Http404("No person you may see has this id.") from None
-    return render(request, "people/person.html", {"detail": detail, "person": detail.person})
+    person = detail.person
+    today = timezone.localdate()
+    return render(
+        request,
+        "people/person.html",
+        {
+            "detail": detail,
+            "person": person,
+            "visibility": visibility_of(
+                [person],
+                today=today,
+                preschool_below_age=think_sibling_rules().preschool_below_age,
+            )[person.pk],
+            "open_prompts": prompts_about(person=person, viewer=request.user, today=today),
+            "may_record_concern": request.user.has_perm(RECORD_CONCERN, person),
+        },
+    )
 
 
 @require_safe
