@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0002_record_link_evidence'),
+        ("people", "0002_record_link_evidence"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='householdmembership',
-            name='recorded_at',
-            field=models.DateTimeField(blank=True, help_text='When Think Family first learned of this membership (empty: before it was kept).', null=True),
+            model_name="householdmembership",
+            name="recorded_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When Think Family first learned of this membership (empty: before it was kept).",
+                null=True,
+            ),
         ),
     ]
