@@ -9,7 +9,9 @@ BIN := $(VENV)/bin
 THINKFAMILY := $(BIN)/thinkfamily
 DEMO_PEOPLE ?= 2000
 DEMO_SEED ?= 1
-DEMO_COUNTY := var/county-$(DEMO_PEOPLE)-$(DEMO_SEED)
+# The demo county is taken "today", so its concerns are recent and raise Think Sibling prompts.
+DEMO_DATE := $(shell date +%F)
+DEMO_COUNTY := var/county-$(DEMO_PEOPLE)-$(DEMO_SEED)-$(DEMO_DATE)
 CSS := build/static/thinkfamily/thinkfamily.css
 
 .DEFAULT_GOAL := help
@@ -39,7 +41,8 @@ assets: $(CSS) ## Install GOV.UK Frontend from npm and compile the stylesheet
 demo: install assets ## Build a synthetic county, import it, create demo users and serve the site
 	$(THINKFAMILY) migrate --verbosity 0
 	@if [ ! -f $(DEMO_COUNTY)/records.csv ]; then \
-		$(THINKFAMILY) synth --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --out $(DEMO_COUNTY); fi
+		$(THINKFAMILY) synth --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --extract-date $(DEMO_DATE) \
+			--out $(DEMO_COUNTY); fi
 	$(THINKFAMILY) import $(DEMO_COUNTY)
 	$(THINKFAMILY) demo_setup
 	$(THINKFAMILY) runserver 127.0.0.1:8000

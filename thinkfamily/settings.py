@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "thinkfamily.extracts",
     "thinkfamily.matching",
     "thinkfamily.prompts",
+    "thinkfamily.families",
 ]
 
 MIDDLEWARE = [

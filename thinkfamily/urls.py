@@ -7,4 +7,6 @@ urlpatterns = [
     path("", include("thinkfamily.people.urls")),
     path("matching/", include("thinkfamily.matching.urls")),
     path("", include("thinkfamily.prompts.urls")),
+    path("", include("thinkfamily.families.urls")),
+    path("", include("thinkfamily.events.urls")),
 ]

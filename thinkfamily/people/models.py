@@ -247,7 +247,7 @@ class Household(models.Model):
         )
 
     def get_absolute_url(self) -> str:
-        return reverse("people:household", args=[self.pk])
+        return reverse("families:family", args=[self.pk])
 
 
 class HouseholdMembership(models.Model):

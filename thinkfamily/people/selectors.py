@@ -20,7 +20,6 @@ from django.db.models.lookups import GreaterThanOrEqual, LessThan
 
 from thinkfamily.accounts.backends import (
     access_reason,
-    household_access_reason,
     reads_chronology_of,
 )
 from thinkfamily.accounts.models import User
@@ -207,74 +206,4 @@ def person_detail(*, person_id: int, viewer: User) -> PersonDetail:
         restricted_not_shown=not_shown if chronology_readable else 0,
         unreadable_not_shown=0 if chronology_readable else not_shown,
         access_reason=reason,
-    )
-
-
-@dataclass(frozen=True)
-class HouseholdMember:
-    """One person in a household, with every agency's report of them living there."""
-
-    person: Person
-    roles: list[str]
-    reported_by: list[str]
-    age: int | None
-    viewer_may_open: bool
-
-
-@dataclass(frozen=True)
-class HouseholdDetail:
-    household: Household
-    members: list[HouseholdMember]
-    access_reason: str
-
-    @property
-    def children(self) -> list[HouseholdMember]:
-        today = dt.date.today()
-        return [member for member in self.members if member.person.is_child_on(today)]
-
-    @property
-    def adults(self) -> list[HouseholdMember]:
-        today = dt.date.today()
-        return [member for member in self.members if not member.person.is_child_on(today)]
-
-
-def household_detail(*, household_id: int, viewer: User) -> HouseholdDetail:
-    """A household and its members as the viewer may see them; raises Household.DoesNotExist."""
-    household = Household.objects.get(pk=household_id)
-    reason = household_access_reason(viewer, household)
-    if reason is None:
-        raise Household.DoesNotExist
-    memberships = household.memberships.select_related("person", "reported_by").order_by(
-        "person__date_of_birth", "person_id"
-    )
-    visible_ids = set(
-        Person.objects.visible_to(viewer)
-        .filter(id__in=memberships.values("person_id"))
-        .values_list("id", flat=True)
-    )
-    today = dt.date.today()
-    members: dict[int, HouseholdMember] = {}
-    for membership in memberships:
-        member = members.get(membership.person_id)
-        if member is None:
-            member = members[membership.person_id] = HouseholdMember(
-                person=membership.person,
-                roles=[],
-                reported_by=[],
-                age=membership.person.age_on(today),
-                viewer_may_open=membership.person_id in visible_ids,
-            )
-        if membership.get_role_display() not in member.roles:
-            member.roles.append(membership.get_role_display())
-        if membership.reported_by.name not in member.reported_by:
-            member.reported_by.append(membership.reported_by.name)
-    audit_record(
-        actor=viewer,
-        action=AuditEvent.Action.VIEW_HOUSEHOLD,
-        object_type="household",
-        object_id=household.pk,
-        reason=reason,
-    )
-    return HouseholdDetail(
-        household=household, members=list(members.values()), access_reason=reason
     )

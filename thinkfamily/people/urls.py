@@ -6,5 +6,4 @@ app_name = "people"
 urlpatterns = [
     path("", views.search, name="search"),
     path("people/<int:pk>/", views.person, name="person"),
-    path("households/<int:pk>/", views.household, name="household"),
 ]

@@ -1,4 +1,6 @@
-"""Finding a person and seeing them inside their households.
+"""Finding a person and seeing them: their records, households, visibility and chronology.
+
+The whole-family page of a household is in ``families``.
 
 Each view parses the request, asks a selector (which decides what the viewer
 may see and writes the audit entry), and renders. A person or household the
@@ -13,10 +15,9 @@ from django.views.decorators.http import require_safe
 
 from thinkfamily.accounts.backends import RECORD_CONCERN
 from thinkfamily.accounts.models import User
-from thinkfamily.people.models import Household, Person
+from thinkfamily.people.models import Person
 from thinkfamily.people.selectors import (
     SEARCH_RESULTS_LIMIT,
-    household_detail,
     person_detail,
     person_search,
 )
@@ -69,15 +70,4 @@ def person(request: SignedInRequest, pk: int) -> HttpResponse:
             "open_prompts": prompts_about(person=person, viewer=request.user, today=today),
             "may_record_concern": request.user.has_perm(RECORD_CONCERN, person),
         },
-    )
-
-
-@require_safe
-def household(request: SignedInRequest, pk: int) -> HttpResponse:
-    try:
-        detail = household_detail(household_id=pk, viewer=request.user)
-    except Household.DoesNotExist:
-        raise Http404("No household you may see has this id.") from None
-    return render(
-        request, "people/household.html", {"detail": detail, "household": detail.household}
     )

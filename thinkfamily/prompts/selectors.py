@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from thinkfamily.accounts.backends import VIEW_PROMPT, prompt_routed_to_agency_of
@@ -43,6 +43,7 @@ __all__ = [
     "prompt_detail",
     "prompts_about",
     "response_rates",
+    "rows_for",
 ]
 
 
@@ -55,7 +56,7 @@ def _last_seen_in_person() -> Subquery:
     )
 
 
-def _by_priority(prompts: Any) -> Any:
+def _by_priority(prompts: QuerySet[Prompt]) -> QuerySet[Prompt]:
     """Preschool children first, then the child seen longest ago (never seen first)."""
     return prompts.annotate(last_seen_at=_last_seen_in_person()).order_by(
         "-preschool", F("last_seen_at").asc(nulls_first=True), "raised_at", "id"
@@ -89,10 +90,7 @@ def agency_worklist(
     prompts = Prompt.objects.open().routed_to(viewer.agency_id)
     if overdue_only:
         prompts = prompts.filter(due_on__lt=today)
-    rows = _rows(
-        list(_by_priority(prompts.select_related("person", "household", "concern__agency"))),
-        today,
-    )
+    rows = rows_for(prompts, today)
     audit_record(
         actor=viewer,
         action=AuditEvent.Action.VIEW_WORKLIST,
@@ -103,14 +101,19 @@ def agency_worklist(
     return rows
 
 
+def rows_for(prompts: QuerySet[Prompt], today: dt.date) -> list[PromptRow]:
+    """These prompts as worklist rows, highest priority first (no audit: the page audits)."""
+    related = prompts.select_related("person", "household", "concern__agency")
+    return _rows(list(_by_priority(related)), today)
+
+
 def prompts_about(*, person: Person, viewer: User, today: dt.date | None = None) -> list[PromptRow]:
-    """Open prompts about ``person`` the viewer may read (for the person and family pages).
+    """Open prompts about ``person`` the viewer may read (for the person page).
 
     The caller has checked that the viewer may see the person and audits the page.
     """
     today = today or timezone.localdate()
-    prompts = Prompt.objects.visible_to(viewer).open().filter(person=person)
-    return _rows(list(_by_priority(prompts.select_related("person", "concern__agency"))), today)
+    return rows_for(Prompt.objects.visible_to(viewer).open().filter(person=person), today)
 
 
 @dataclass(frozen=True)

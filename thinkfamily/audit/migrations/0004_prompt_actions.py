@@ -4,15 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0003_export_action'),
+        ("audit", "0003_export_action"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('view_person', 'Viewed a person'), ('view_household', 'Viewed a household'), ('search', 'Searched for people'), ('import', 'Imported an extract'), ('link', 'Linked records'), ('merge', 'Merged people'), ('unmerge', 'Undid a merge'), ('review', 'Reviewed a candidate pair'), ('view_worklist', 'Viewed a worklist'), ('sign_in', 'Signed in'), ('sign_out', 'Signed out'), ('export', 'Exported a record'), ('record_concern', 'Recorded a concern'), ('raise_prompts', 'Raised prompts'), ('view_prompt', 'Viewed a prompt'), ('answer_prompt', 'Answered a prompt')], max_length=30),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("view_person", "Viewed a person"),
+                    ("view_household", "Viewed a household"),
+                    ("search", "Searched for people"),
+                    ("import", "Imported an extract"),
+                    ("link", "Linked records"),
+                    ("merge", "Merged people"),
+                    ("unmerge", "Undid a merge"),
+                    ("review", "Reviewed a candidate pair"),
+                    ("view_worklist", "Viewed a worklist"),
+                    ("sign_in", "Signed in"),
+                    ("sign_out", "Signed out"),
+                    ("export", "Exported a record"),
+                    ("record_concern", "Recorded a concern"),
+                    ("raise_prompts", "Raised prompts"),
+                    ("view_prompt", "Viewed a prompt"),
+                    ("answer_prompt", "Answered a prompt"),
+                ],
+                max_length=30,
+            ),
         ),
     ]

@@ -1,7 +1,6 @@
 """The chronology PDF download, and the includes the family page shows the chronology with.
 
-The family is in ``conftest``. Until the project's ``urls.py`` includes the
-events URLs these tests use ``events/tests/urls.py``, which adds them.
+The family is in ``conftest``.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from thinkfamily.audit.models import AuditEvent
 from thinkfamily.events.selectors import family_chronology
 from thinkfamily.events.tests.conftest import Family, many_events
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("thinkfamily.events.tests.urls")]
+pytestmark = pytest.mark.django_db
 
 
 def pdf_url(family: Family, query: str = "") -> str:

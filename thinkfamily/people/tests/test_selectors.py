@@ -8,8 +8,8 @@ from thinkfamily.accounts.models import Agency, User
 from thinkfamily.audit.models import AuditEvent
 from thinkfamily.extracts.services import extract_import
 from thinkfamily.extracts.tests.builders import record, valid_nhs, valid_upn, write_extract
-from thinkfamily.people.models import Household, Person
-from thinkfamily.people.selectors import household_detail, person_detail, person_search
+from thinkfamily.people.models import Person
+from thinkfamily.people.selectors import person_detail, person_search
 
 pytestmark = pytest.mark.django_db
 HOME = {"address": "2 Pine Close", "postcode": "ZZ5 5ZZ"}
@@ -122,20 +122,6 @@ def test_search_finds_by_name_date_of_birth_and_identifier_within_access(county)
     gp = user_of("GP-Y00001")
     assert [p.given_name for p in person_search(query=valid_nhs(7), viewer=gp)] == ["Hana"]
     assert AuditEvent.objects.filter(action=AuditEvent.Action.SEARCH).count() == 6
-
-
-def test_household_lists_children_and_says_which_members_the_viewer_may_open(county):
-    household = Household.objects.get(postcode="ZZ5 5ZZ")
-    detail = household_detail(household_id=household.pk, viewer=user_of("POLICE"))
-    assert [m.person.given_name for m in detail.children] == ["Gus", "Hana"]
-    assert all(m.viewer_may_open for m in detail.members)
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.VIEW_HOUSEHOLD).count() == 1
-
-
-def test_a_household_with_no_member_known_to_the_agency_is_not_found(county):
-    household = Household.objects.get(postcode="ZZ6 6ZZ")
-    with pytest.raises(Household.DoesNotExist):
-        household_detail(household_id=household.pk, viewer=user_of("SCH-PINE"))
 
 
 def test_age_is_whole_years_on_the_day(county):

@@ -265,39 +265,6 @@ def test_unborn_child_shows_the_expected_date(client, family):
     assert "Unborn, expected 1 February 2031" in page
 
 
-# Household page
-
-
-def test_household_page_lists_children_before_adults(client, school_user, family):
-    page = client.get(family.household.get_absolute_url()).content.decode()
-
-    assert "7 Imaginary Lane" in page
-    children, adults = page.index("Children"), page.index("Adults")
-    assert children < page.index("Alpha Testfamily") < adults
-    assert children < page.index("Bravo Testfamily") < adults
-    assert adults < page.index("Charlie Testfamily")
-
-
-def test_household_page_links_members_the_viewer_may_open(client, school_user, family):
-    page = client.get(family.household.get_absolute_url()).content.decode()
-
-    assert family.preschool_sibling.get_absolute_url() in page
-
-
-def test_viewing_a_household_is_written_to_the_audit_trail(client, school_user, family):
-    client.get(family.household.get_absolute_url())
-
-    entry = AuditEvent.objects.filter(action=AuditEvent.Action.VIEW_HOUSEHOLD).get()
-    assert entry.actor == school_user
-    assert entry.object_id == str(family.household.pk)
-
-
-def test_household_outside_the_viewers_access_is_not_found(client, family):
-    client.force_login(make_user(family.police))
-
-    assert client.get(family.household.get_absolute_url()).status_code == 404
-
-
 def test_pages_refuse_anything_but_reading(client, school_user, family):
     assert client.post(reverse("people:search")).status_code == 405
     assert client.post(family.pupil.get_absolute_url()).status_code == 405

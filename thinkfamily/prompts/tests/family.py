@@ -107,7 +107,9 @@ def carter_family() -> Family:
     # Finn's son, as the police record it (a record of Gus of their own).
     make_record(police, gus)
     make_relationship(record(finn, police), record(gus, police), Kind.PARENT)
-    # The GP records Leon as Ava's father.
+    # The GP records Jade as mother of Ava and Ben, and Leon as Ava's father.
+    make_relationship(record(jade, gp), record(ava, gp), Kind.PARENT)
+    make_relationship(record(jade, gp), record(ben, gp), Kind.PARENT)
     make_relationship(record(leon, gp), record(ava, gp), Kind.PARENT)
     # The school records Mia as Ava's half-sister.
     make_relationship(record(mia, school), record(ava, school), Kind.HALF_SIBLING)

@@ -1,11 +1,16 @@
 """``thinkfamily synth --people N --seed S --out DIR``: write a synthetic county's extract."""
 
+import datetime as dt
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from thinkfamily.extracts.synth import DEFAULT_DUPLICATE_RATE, generate_county
+from thinkfamily.extracts.synth import (
+    DEFAULT_DUPLICATE_RATE,
+    DEFAULT_EXTRACT_DATE,
+    generate_county,
+)
 
 
 class Command(BaseCommand):
@@ -29,6 +34,13 @@ class Command(BaseCommand):
             help="chance a record is kept twice in one agency, as a parallel record "
             f"(default {DEFAULT_DUPLICATE_RATE})",
         )
+        parser.add_argument(
+            "--extract-date",
+            type=dt.date.fromisoformat,
+            default=DEFAULT_EXTRACT_DATE,
+            help="the day the extract was taken, YYYY-MM-DD: the newest events fall just before "
+            f"it (default {DEFAULT_EXTRACT_DATE}; the demo uses today, so its concerns are recent)",
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args: object, **options: object) -> None:
@@ -42,6 +54,7 @@ class Command(BaseCommand):
                     seed=options["seed"],  # type: ignore[arg-type]
                     out_dir=out,
                     duplicate_rate=options["duplicate_rate"],  # type: ignore[arg-type]
+                    extract_date=options["extract_date"],  # type: ignore[arg-type]
                     progress=lambda done: bar.update(done - bar.n),
                 )
             except ValueError as error:
