@@ -1,0 +1,1 @@
+"""Families: the people of a household drawn together, as a genogram."""
