@@ -1243,7 +1243,10 @@ def _svg(
             "class": "genogram",
             "viewBox": f"0 0 {_number(width)} {_number(height)}",
             "width": "100%",
-            "style": f"max-width: {_number(width)}px; height: auto",
+            # Never shrunk below three quarters of its natural size on screen (the page
+            # scrolls it sideways instead), so a large family's labels stay readable.
+            "style": f"max-width: {_number(width)}px; min-width: {_number(width * 0.75)}px; "
+            "height: auto",
             "role": "img",
             "aria-labelledby": f"{title_id} {desc_id}",
             "font-family": FONT_FAMILY,

@@ -36,6 +36,7 @@ from thinkfamily.matching.records import (
     person_values,
 )
 from thinkfamily.people.models import AgencyRecord, HouseholdMembership, Person, Relationship
+from thinkfamily.prompts.models import Prompt
 
 #: What points at a person and is moved (or re-pointed) by a merge. Any other
 #: relation to a person that holds rows refuses the merge, rather than being
@@ -45,6 +46,7 @@ _MOVED_RELATIONS = {
     (Event, "person"),
     (HouseholdMembership, "person"),
     (Merge, "survivor"),
+    (Prompt, "person"),
 }
 
 
@@ -126,6 +128,30 @@ def _merge_refusal(*, survivor: Person, absorbed: Person) -> str | None:
                 "they must be moved first."
             )
     return None
+
+
+def _prompts_moved(*, survivor: Person, absorbed: Person) -> dict[str, Any]:
+    """The absorbed person's prompts, for the snapshot, made safe to move to the survivor.
+
+    One child has at most one open prompt per household episode. If both
+    people have one open in the same episode, the absorbed person's moves
+    under an episode key of its own (both stay visible and answerable); an
+    undo puts the original key back.
+    """
+    survivor_open = set(
+        Prompt.objects.open().filter(person=survivor).values_list("kind", "episode_key")
+    )
+    renamed: dict[str, str] = {}
+    for pk, kind, key in (
+        Prompt.objects.open().filter(person=absorbed).values_list("pk", "kind", "episode_key")
+    ):
+        if (kind, key) in survivor_open:
+            renamed[str(pk)] = key
+            Prompt.objects.filter(pk=pk).update(episode_key=f"{key}|merged:{absorbed.pk}")
+    return {
+        "prompts": _pks(Prompt.objects.filter(person=absorbed)),
+        "prompt_episode_keys": renamed,
+    }
 
 
 def _recomputed_values(survivor: Person, absorbed: Person) -> dict[str, Any]:
@@ -226,9 +252,11 @@ def people_merge(
         "memberships": _pks(memberships),
         "survivor_of_merges": _pks(earlier_merges),
     }
+    snapshot |= _prompts_moved(survivor=survivor, absorbed=absorbed)
     records.update(person=survivor)
     events.update(person=survivor)
     memberships.update(person=survivor)
+    Prompt.objects.filter(person=absorbed).update(person=survivor)
     # Earlier merges into the absorbed person now point at whoever holds their rows.
     earlier_merges.update(survivor=survivor)
     # Deleted before the survivor takes over its identifiers: they are unique.
@@ -346,7 +374,7 @@ def merge_undo(*, merge: Merge, by: User, reason: str) -> Person:
     """Undo a merge exactly: the absorbed person is back, with the same key, values and rows.
 
     The absorbed person is recreated with their old key and values; the
-    records, events and memberships the merge moved go back to them (with any
+    records, events, memberships and prompts the merge moved go back to them (with any
     event or membership since filed against one of those records, because
     events follow their record); the survivor's values are restored. The two
     records the merge rested on are then labelled "different people", so
@@ -384,6 +412,10 @@ def merge_undo(*, merge: Merge, by: User, reason: str) -> Person:
         Q(pk__in=snapshot["memberships"]) | Q(source_record_id__in=moved_records)
     ).update(person=absorbed)
     Merge.objects.filter(pk__in=snapshot["survivor_of_merges"]).update(survivor=absorbed)
+    # Merges made before prompts existed have no prompts in their snapshot.
+    Prompt.objects.filter(pk__in=snapshot.get("prompts", [])).update(person=absorbed)
+    for pk, episode_key in snapshot.get("prompt_episode_keys", {}).items():
+        Prompt.objects.filter(pk=int(pk)).update(episode_key=episode_key)
 
     merge.undone_by = by
     merge.undone_at = timezone.now()

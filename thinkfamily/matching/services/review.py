@@ -20,6 +20,7 @@ from thinkfamily.core.errors import ApplicationError
 from thinkfamily.matching.models import CandidatePair, Merge
 from thinkfamily.matching.services.merging import people_merge
 from thinkfamily.people.models import AgencyRecord, Person
+from thinkfamily.prompts.services import prompts_reconcile
 
 
 def _open_candidate(candidate: CandidatePair, *, by: User) -> CandidatePair:
@@ -100,6 +101,8 @@ def candidate_confirm(*, candidate: CandidatePair, by: User, note: str = "") -> 
     )
     _decide(candidate, status=CandidatePair.Status.CONFIRMED, by=by, note=note.strip())
     _audit_review(candidate, by=by, merge=merge)
+    # One child where there were two: their family may now hold a recent concern.
+    prompts_reconcile(actor=by)
     return merge
 
 

@@ -7,6 +7,7 @@ from thinkfamily.linkage import LinkageError
 from thinkfamily.linkage.pipeline import ENGINES
 from thinkfamily.matching.services import records_link
 from thinkfamily.matching.services.linking import linkage_model_path
+from thinkfamily.prompts.services import prompts_reconcile
 
 
 class Command(BaseCommand):
@@ -39,6 +40,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         finally:
             progress.close()
+        prompts = prompts_reconcile(actor_label="system: link")
         model = (
             f"trained and saved to {linkage_model_path()}"
             if result.model_trained
@@ -55,6 +57,7 @@ class Command(BaseCommand):
             f"{'records moved':>28}: {result.records_relinked:,}",
             f"{'pairs waiting for review':>28}: {result.review_pairs:,}",
             f"{'identifier conflicts':>28}: {len(result.conflicts):,}",
+            f"{'sibling prompts raised':>28}: {prompts.sibling_prompts_created:,}",
         ]
         if result.seconds:
             stages = ", ".join(
