@@ -602,7 +602,7 @@ def extract_import(
             # this extract brought into a family with a recent concern are prompted too.
             progress.stage("Raising Think Sibling prompts")
             prompts = prompts_reconcile(
-                joined_since=households.recorded_at,
+                joined_since=run.started_at,
                 now=_noon(today) if today else None,
                 actor=started_by,
                 actor_label="system: import",

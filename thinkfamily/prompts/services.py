@@ -35,7 +35,12 @@ from thinkfamily.core.bulk import in_chunks
 from thinkfamily.core.errors import ApplicationError
 from thinkfamily.core.working_days import add_working_days
 from thinkfamily.events.models import Event
-from thinkfamily.people.family import Connection, FamilyGraph, family_graph_load
+from thinkfamily.people.family import (
+    PARENTING_KINDS,
+    Connection,
+    FamilyGraph,
+    family_graph_load,
+)
 from thinkfamily.people.models import (
     AgencyRecord,
     HouseholdMembership,
@@ -289,30 +294,39 @@ def _children_living_in(graph: FamilyGraph, household_id: int) -> list[int]:
 def new_adult_prompts_raise(
     *,
     memberships: Sequence[HouseholdMembership],
+    new_partners: Sequence[HouseholdMembership] = (),
     now: dt.datetime | None = None,
     rules: ThinkSiblingRules | None = None,
 ) -> RaiseResult:
     """Raise a prompt to understand the role of each adult who joined a household with children.
 
-    ``memberships`` are the joinings (a new membership, or the membership of
-    a new partner). An adult is asked about once per household: a second
-    agency reporting the same adult there, or a re-import, raises nothing.
-    The prompt goes to every agency that knows a child of the household, and
-    to children's social care when it is involved with the family.
+    ``memberships`` are joinings (an adult newly recorded in a household).
+    ``new_partners`` are the memberships of the two sides of a new partner
+    relationship: a partner counts as new to a household unless they are the
+    parent or carer of a child living there (the mother whose new boyfriend
+    moves in has not joined her own children's home). An adult is asked
+    about once per household: a second agency reporting them there, or a
+    re-import, raises nothing. The prompt goes to every agency that knows a
+    child of the household, and to children's social care when it is
+    involved with the family.
     """
     rules = rules or think_sibling_rules()
     now = now or timezone.now()
     today = timezone.localdate(now)
     result = RaiseResult()
-    if not memberships:
+    if not memberships and not new_partners:
         return result
-    graph = family_graph_load({m.person_id for m in memberships}, today=today)
+    graph = family_graph_load({m.person_id for m in [*memberships, *new_partners]}, today=today)
     joinings: dict[tuple[int, int], HouseholdMembership] = {}
-    for membership in sorted(memberships, key=lambda m: m.pk):
-        if graph.is_child(membership.person_id) or graph.people.get(membership.person_id) is None:
+    for membership in sorted([*memberships, *new_partners], key=lambda m: m.pk):
+        adult, household = membership.person_id, membership.household_id
+        if graph.is_child(adult) or adult not in graph.people:
             continue
-        if _children_living_in(graph, membership.household_id):
-            joinings.setdefault((membership.person_id, membership.household_id), membership)
+        living_here = _children_living_in(graph, household)
+        if membership in new_partners and graph.related(adult, PARENTING_KINDS) & set(living_here):
+            continue
+        if living_here:
+            joinings.setdefault((adult, household), membership)
     if not joinings:
         return result
     adults = {person for person, _ in joinings}
@@ -324,7 +338,7 @@ def new_adult_prompts_raise(
             kind=Prompt.Kind.NEW_ADULT, person_id__in=chunk
         ).values_list("person_id", "household_id")
     }
-    children = {c for _, h in joinings for c in _children_living_in(graph, h)}
+    children: set[int] = {c for _, h in joinings for c in _children_living_in(graph, h)}
     visibility = visibility_of(
         [graph.people[c] for c in children],
         today=today,
@@ -368,10 +382,17 @@ def new_adult_prompts_raise(
 
 def _joinings_since(
     recorded_since: dt.datetime, today: dt.date, rules: ThinkSiblingRules
-) -> list[HouseholdMembership]:
-    """Adults who joined a household: memberships first recorded since ``recorded_since`` in a
-    household known before then, and the memberships of partners whose relationship
-    started within the new-partner window."""
+) -> tuple[list[HouseholdMembership], list[HouseholdMembership]]:
+    """Adults who joined a household, as far as the record can tell.
+
+    A membership first recorded since ``recorded_since``, of an adult, in a
+    household known before then that the adult was not already part of, and
+    reported by an agency that had sent records before: an agency's first
+    extract describes families as they already are, it does not announce
+    arrivals. Also the memberships of partners whose relationship started
+    within the new-partner window, whoever reported them (returned apart:
+    see ``new_adult_prompts_raise``).
+    """
     new = list(
         HouseholdMembership.objects.filter(recorded_at__gte=recorded_since, end_date__isnull=True)
         .exclude(role=HouseholdMembership.Role.CHILD)
@@ -383,11 +404,19 @@ def _joinings_since(
         ).values_list("household_id", "person_id")
     )
     households_known_before = {household for household, _ in known_before}
+    agencies_known_before = set(
+        AgencyRecord.objects.filter(
+            agency_id__in={m.reported_by_id for m in new}, first_imported_at__lt=recorded_since
+        )
+        .values_list("agency_id", flat=True)
+        .distinct()
+    )
     joinings = [
         m
         for m in new
         if m.household_id in households_known_before
         and (m.household_id, m.person_id) not in known_before
+        and m.reported_by_id in agencies_known_before
     ]
     partners_since = today - dt.timedelta(days=rules.new_partner_days)
     new_partner_records = Relationship.objects.filter(
@@ -399,10 +428,12 @@ def _joinings_since(
             | Q(pk__in=new_partner_records.values("related_record_id"))
         ).values_list("person_id", flat=True)
     )
-    joinings += HouseholdMembership.objects.filter(
-        person_id__in=partner_people, end_date__isnull=True
-    ).select_related("reported_by")
-    return joinings
+    partners = list(
+        HouseholdMembership.objects.filter(
+            person_id__in=partner_people, end_date__isnull=True
+        ).select_related("reported_by")
+    )
+    return joinings, partners
 
 
 # ---------------------------------------------------------------------------
@@ -443,8 +474,9 @@ def prompts_reconcile(
     siblings = sibling_prompts_raise(concerns=recent, now=now, rules=rules)
     adults = RaiseResult()
     if joined_since is not None:
+        joinings, new_partners = _joinings_since(joined_since, today, rules)
         adults = new_adult_prompts_raise(
-            memberships=_joinings_since(joined_since, today, rules), now=now, rules=rules
+            memberships=joinings, new_partners=new_partners, now=now, rules=rules
         )
     result = ReconcileResult(
         sibling_prompts_created=len(siblings.created),

@@ -130,8 +130,12 @@ def walk_the_journey(page: Page) -> None:
 
     page.get_by_role("link", name="7 Imaginary Lane, ZZ9 1AA").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("7 Imaginary Lane, ZZ9 1AA")
-    expect(page.get_by_role("table").first).to_contain_text("Bravo Testfamily")
-    expect(page.get_by_role("table").last).to_contain_text("Charlie Testfamily")
+    expect(page.get_by_role("table", name="Children", exact=True)).to_contain_text(
+        "Bravo Testfamily"
+    )
+    expect(page.get_by_role("table", name="Adults", exact=True)).to_contain_text(
+        "Charlie Testfamily"
+    )
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in to Think Family")).to_be_visible()
