@@ -84,6 +84,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL lets the web server read while an import writes; IMMEDIATE makes a
     # writer take its lock up front instead of failing half-way with "locked".
+    # Tests use a file too (not SQLite's shared in-memory database, whose table locks fail
+    # at once instead of waiting), so concurrent writers behave as they do in the app.
+    # One file per test run, so two runs side by side do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,

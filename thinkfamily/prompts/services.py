@@ -146,11 +146,15 @@ def _lock_people(person_ids: Collection[int]) -> None:
     prompt the third child; whichever locks that child first raises the
     prompt, and the other, once it has the lock, finds it open and adds its
     concern to it. Locks are taken in id order so two raisers never wait on
-    each other. (SQLite has one writer at a time, so there the transaction
-    itself is the lock.)
+    each other. The locks are "no key update" locks: storing the concern
+    itself takes a key-share lock on its child (the event's foreign key),
+    which a full update lock would wait on, deadlocking two raisers whose
+    children are each other's siblings. (SQLite has one writer at a time, so
+    there the transaction itself is the lock.)
     """
     for chunk in in_chunks(sorted(person_ids)):
-        list(Person.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values("pk"))
+        locking = Person.objects.select_for_update(no_key=True).filter(pk__in=chunk)
+        list(locking.order_by("pk").values("pk"))
 
 
 # ---------------------------------------------------------------------------
