@@ -7,14 +7,19 @@ by code), so the logins always have people to look at.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
 from thinkfamily.accounts.models import Agency, User
+from thinkfamily.core.errors import ApplicationError
+from thinkfamily.events.models import Event
 from thinkfamily.people.models import HouseholdMembership, Person
 
 if TYPE_CHECKING:
@@ -46,7 +51,9 @@ _FALLBACK_AGENCIES = {
 }
 
 
-def _agency_of_type(agency_type: str) -> Agency | None:
+def _agency_of_type(agency_type: str, chosen: dict[str, Agency]) -> Agency | None:
+    if agency_type in chosen:
+        return chosen[agency_type]
     agency = Agency.objects.filter(agency_type=agency_type).order_by("code").first()
     if agency is None and agency_type in _FALLBACK_AGENCIES:
         code, name = _FALLBACK_AGENCIES[agency_type]
@@ -54,12 +61,35 @@ def _agency_of_type(agency_type: str) -> Agency | None:
     return agency
 
 
+@dataclass(frozen=True)
+class DemoFamily:
+    """The family the demo's story is about: a pupil and a preschool sibling at home."""
+
+    pupil: Person
+    sibling: Person
+    school: Agency
+    health_visiting: Agency
+
+
 @transaction.atomic
-def demo_users_create(*, password: str = DEMO_PASSWORD) -> list[DemoLogin]:
-    """Create (or reset) the demo logins; return who they are. Safe to run again."""
+def demo_users_create(
+    *, password: str = DEMO_PASSWORD, family: DemoFamily | None = None
+) -> list[DemoLogin]:
+    """Create (or reset) the demo logins; return who they are. Safe to run again.
+
+    With a demo ``family``, the school lead works at the pupil's school and the
+    health visitor in the team that knows the preschool sibling, so the Think
+    Sibling story can be walked end to end.
+    """
+    chosen: dict[str, Agency] = {}
+    if family is not None:
+        chosen = {
+            Agency.AgencyType.SCHOOL: family.school,
+            Agency.AgencyType.HEALTH_VISITING: family.health_visiting,
+        }
     logins = []
     for username, first, last, agency_type, role in _DEMO_USERS:
-        agency = _agency_of_type(agency_type)
+        agency = _agency_of_type(agency_type, chosen)
         if agency is None:
             continue  # the county has no agency of this kind
         user, _ = User.objects.update_or_create(
@@ -72,22 +102,62 @@ def demo_users_create(*, password: str = DEMO_PASSWORD) -> list[DemoLogin]:
     return logins
 
 
-def demo_pupil_with_preschool_sibling(*, school: Agency) -> Person | None:
-    """A pupil of ``school`` living with a child under five, one with a concern if possible.
+def demo_family_choose() -> DemoFamily | None:
+    """A school pupil living with a child of one to four whom a health visiting team knows.
 
-    The person to look up first in the demo: the school knows the pupil, and
-    through the household sees the preschool sibling it would otherwise miss.
+    The first such household by id, so the demo tells the same story each time
+    on the same county.
     """
-    five_years_ago = timezone.localdate() - dt.timedelta(days=5 * 365)
-    with_preschool_child = HouseholdMembership.objects.filter(
-        end_date__isnull=True, person__date_of_birth__gt=five_years_ago
-    ).values("household_id")
-    pupils = Person.objects.filter(
-        records__agency=school,
-        memberships__household_id__in=with_preschool_child,
-        memberships__end_date__isnull=True,
-    ).order_by("family_name", "given_name", "pk")
-    return pupils.filter(events__event_type="concern").first() or pupils.first()
+    today = timezone.localdate()
+    toddlers = HouseholdMembership.objects.filter(
+        end_date__isnull=True,
+        person__date_of_birth__gt=today - dt.timedelta(days=5 * 365),
+        person__date_of_birth__lt=today - dt.timedelta(days=365),
+        person__records__agency__agency_type=Agency.AgencyType.HEALTH_VISITING,
+    ).order_by("household_id", "person_id")
+    for toddler in toddlers.select_related("person")[:500]:
+        pupil = (
+            Person.objects.filter(
+                memberships__household_id=toddler.household_id,
+                memberships__end_date__isnull=True,
+                records__agency__agency_type=Agency.AgencyType.SCHOOL,
+                date_of_birth__lt=today - dt.timedelta(days=6 * 365),
+            )
+            .exclude(pk=toddler.person_id)
+            .order_by("pk")
+            .first()
+        )
+        if pupil is None:
+            continue
+        school = pupil.records.filter(agency__agency_type="school").order_by("pk").first()
+        visitor = (
+            toddler.person.records.filter(agency__agency_type="health_visiting")
+            .order_by("pk")
+            .first()
+        )
+        assert school is not None and visitor is not None
+        return DemoFamily(pupil, toddler.person, school.agency, visitor.agency)
+    return None
+
+
+DEMO_CONCERN = "Demo: arrived hungry and tired again; says there is no food at home."
+
+
+def demo_concern_record(*, family: DemoFamily, lead: User) -> Event:
+    """The school records a concern about the pupil, once: the siblings are prompted."""
+    from thinkfamily.prompts.services import concern_record
+
+    existing = Event.objects.filter(person=family.pupil, summary=DEMO_CONCERN).first()
+    if existing is not None:
+        return existing
+    return concern_record(
+        person=family.pupil,
+        by=lead,
+        occurred_at=timezone.now(),
+        category=Event.Category.NEGLECT,
+        summary=DEMO_CONCERN,
+        seen_in_person=True,
+    ).concern
 
 
 @dataclass(frozen=True)
@@ -122,3 +192,58 @@ def demo_linkage_prepare(*, reviewer: User) -> DemoLinkage:
             )
     pending = CandidatePair.objects.filter(status__in=CandidatePair.OPEN_STATUSES).count()
     return DemoLinkage(pending_pairs=pending, merge=merge)
+
+
+def demo_new_adult_arrives(*, family: DemoFamily, folder: Path) -> Person | None:
+    """A week later the police's next extract has a man at the family's address: a new adult.
+
+    Written as a real (tiny) extract and imported the ordinary way, so the
+    new-adult prompt is raised by the same rules as in life. Running it again
+    imports the same rows and changes nothing.
+    """
+    from thinkfamily.extracts.reader import EVENT_COLUMNS, RECORD_COLUMNS, RELATIONSHIP_COLUMNS
+    from thinkfamily.extracts.services import extract_import
+
+    police = Agency.objects.filter(agency_type=Agency.AgencyType.POLICE).order_by("code").first()
+    home = (
+        HouseholdMembership.objects.filter(person=family.pupil, end_date__isnull=True)
+        .select_related("household")
+        .order_by("household_id")
+        .first()
+    )
+    if police is None or home is None or not home.household.postcode:
+        return None
+    today = timezone.localdate()
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_rows(
+        folder / "records.csv",
+        RECORD_COLUMNS,
+        {
+            "agency_code": police.code, "agency_type": "police", "record_id": "DEMO-RV-1",
+            "given_name": "Rory", "family_name": "Vance", "date_of_birth": "1989-06-14",
+            "sex": "M", "address": home.household.address, "postcode": home.household.postcode,
+        },
+    )  # fmt: skip
+    _write_rows(
+        folder / "events.csv",
+        EVENT_COLUMNS,
+        {
+            "agency_code": police.code, "record_id": "DEMO-RV-1", "event_id": "DEMO-RV-INC-1",
+            "event_type": "incident", "occurred_at": f"{today - dt.timedelta(days=3)}T23:10:00",
+            "seen_in_person": "yes", "category": "domestic_abuse",
+            "summary": "Demo: called to an argument at the address; children asleep upstairs.",
+        },
+    )  # fmt: skip
+    _write_rows(folder / "relationships.csv", RELATIONSHIP_COLUMNS, None)
+    result = extract_import(path=folder)
+    if result.errors:
+        raise ApplicationError(f"The demo's follow-up extract was refused: {result.errors[0]}")
+    return Person.objects.filter(records__agency=police, records__record_id="DEMO-RV-1").first()
+
+
+def _write_rows(path: Path, columns: Iterable[str], row: dict[str, str] | None) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(columns))
+        writer.writeheader()
+        if row is not None:
+            writer.writerow(row)

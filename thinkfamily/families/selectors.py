@@ -44,12 +44,18 @@ __all__ = ["FamilyMember", "FamilyView", "FormerMember", "family_view"]
 
 @dataclass(frozen=True)
 class FamilyMember:
-    """Someone living in the household now, with every agency's report of it."""
+    """Someone living in the household now, with every agency's report of it.
+
+    ``joined_on`` is the day an agency says they moved in (a partner's start
+    date); ``first_recorded_on`` the day Think Family first learned they live
+    here, which for a household known from the first extract is not a move.
+    """
 
     person: Person
     roles: list[str]
     reported_by: list[str]
     joined_on: dt.date | None
+    first_recorded_on: dt.date | None
     visibility: Visibility
     viewer_may_open: bool
     of_concern: bool
@@ -220,7 +226,8 @@ def _members(
                 person=own[0].person,
                 roles=sorted({m.get_role_display() for m in own}),
                 reported_by=sorted({m.reported_by.name for m in own}),
-                joined_on=min(starts) if starts else (min(recorded) if recorded else None),
+                joined_on=min(starts) if starts else None,
+                first_recorded_on=min(recorded) if recorded else None,
                 visibility=visibility[person_id],
                 viewer_may_open=person_id in visible,
                 of_concern=person_id in of_concern,

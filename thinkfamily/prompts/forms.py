@@ -76,10 +76,20 @@ class PromptAnswerForm(forms.Form):
 
     response = forms.ChoiceField(
         label="What has your agency done about this prompt?",
+        # " — " separates each label from its hint (see govuk_radios).
         choices=[
-            (Prompt.Response.NO_CONCERN, "Considered — no concern for this child"),
-            (Prompt.Response.ACTION_TAKEN, "Considered — action taken"),
-            (Prompt.Response.REFERRAL_MADE, "Referral made to children's social care"),
+            (
+                Prompt.Response.NO_CONCERN,
+                "Considered: no concern for this child — Nothing more is needed now.",
+            ),
+            (
+                Prompt.Response.ACTION_TAKEN,
+                "Considered: action taken — Say what below, for example a home visit booked.",
+            ),
+            (
+                Prompt.Response.REFERRAL_MADE,
+                "Referral made — You referred the child to children's social care.",
+            ),
         ],
         widget=forms.RadioSelect,
         error_messages={"required": "Select what your agency has done about this prompt"},

@@ -1,33 +1,59 @@
-"""``thinkfamily demo_setup``: create the demo logins and print them."""
+"""``thinkfamily demo_setup``: create the demo logins, set the scene and print how to try it."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from thinkfamily.accounts.models import User
 from thinkfamily.core.demo import (
     DEMO_PASSWORD,
+    demo_concern_record,
+    demo_family_choose,
     demo_linkage_prepare,
-    demo_pupil_with_preschool_sibling,
+    demo_new_adult_arrives,
     demo_users_create,
 )
+from thinkfamily.prompts.models import Prompt
 
 
 class Command(BaseCommand):
     help = "Create (or reset) one demo login per kind of practitioner and print them."
 
     def handle(self, *args: object, **options: object) -> None:
-        logins = demo_users_create()
+        family = demo_family_choose()
+        logins = demo_users_create(family=family)
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Think Family demo: http://127.0.0.1:8000"))
         self.stdout.write(f"Every demo login has the password: {DEMO_PASSWORD}")
         for login in logins:
             self.stdout.write(f"  {login.username:<14} {login.role:<32} {login.agency}")
-        lead = User.objects.filter(username="dsl").select_related("agency").first()
-        pupil = lead and demo_pupil_with_preschool_sibling(school=lead.agency)
-        if pupil:
-            self.stdout.write(
-                f"Try: sign in as dsl, search for {pupil.given_name} {pupil.family_name}, "
-                "and open the household to see the preschool sibling."
+        lead = User.objects.filter(username="dsl").first()
+        if family is not None and lead is not None:
+            demo_concern_record(family=family, lead=lead)
+            newcomer = demo_new_adult_arrives(
+                family=family, folder=settings.VAR_DIR / "demo-police-follow-up"
             )
+            pupil, sibling = family.pupil, family.sibling
+            self.stdout.write(
+                f"Think Sibling: dsl ({family.school.name}) has recorded a concern about "
+                f"{pupil.given_name} {pupil.family_name}. Sign in as hv "
+                f"({family.health_visiting.name}) and open Prompts: "
+                f"{sibling.given_name}, the preschool sibling, is at the top. Open the whole "
+                "family from the prompt, and answer it. 'Children not seen' lists the children "
+                "of families with a recent concern whom nobody has seen."
+            )
+            if newcomer is not None:
+                self.stdout.write(
+                    f"New adult: the police's follow-up extract puts {newcomer.given_name} "
+                    f"{newcomer.family_name} at the family's address; the agencies that know "
+                    "the children are asked to understand his role (see the prompt, and the "
+                    "incident, as social.worker)."
+                )
+        open_prompts = Prompt.objects.open()
+        self.stdout.write(
+            f"Prompts: {open_prompts.filter(kind='sibling').count()} sibling and "
+            f"{open_prompts.filter(kind='new_adult').count()} new-adult prompts are open; "
+            "sign in as partnership for response rates by agency."
+        )
         reviewer = User.objects.filter(username="csc.manager").first()
         if reviewer is not None:
             linkage = demo_linkage_prepare(reviewer=reviewer)
