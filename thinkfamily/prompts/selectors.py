@@ -21,7 +21,11 @@ from typing import Any
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from thinkfamily.accounts.backends import VIEW_PROMPT, prompt_routed_to_agency_of
+from thinkfamily.accounts.backends import (
+    ANSWER_PROMPT,
+    VIEW_PROMPT,
+    prompt_routed_to_agency_of,
+)
 from thinkfamily.accounts.models import Agency, User
 from thinkfamily.audit.models import AuditEvent
 from thinkfamily.audit.services import audit_record
@@ -144,8 +148,6 @@ class PromptDetail:
 
 def prompt_detail(*, prompt_id: int, viewer: User, today: dt.date | None = None) -> PromptDetail:
     """One prompt the viewer may read; raises Prompt.DoesNotExist otherwise (a 404)."""
-    from thinkfamily.accounts.backends import ANSWER_PROMPT
-
     today = today or timezone.localdate()
     prompt = Prompt.objects.select_related(
         "person", "household", "concern__person", "concern__agency", "answered_by",

@@ -24,7 +24,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from thinkfamily.accounts.backends import ANSWER_PROMPT, RECORD_CONCERN
@@ -223,16 +223,17 @@ def sibling_prompts_raise(
 
     sibling_ids = {connection.child_id for _, connection, _ in wanted}
     _lock_people(sibling_ids)
-    already_prompted = set(
-        PromptTrigger.objects.filter(
-            event_id__in=[c.pk for c in concerns], prompt__person_id__in=sibling_ids
+    already_prompted = {
+        pair
+        for chunk in in_chunks(sorted(sibling_ids))
+        for pair in PromptTrigger.objects.filter(
+            prompt__person_id__in=chunk, event__event_type=Event.EventType.CONCERN
         ).values_list("prompt__person_id", "event_id")
-    )
+    }
     open_prompts = {
         (prompt.person_id, prompt.episode_key): prompt
-        for prompt in Prompt.objects.open().filter(
-            kind=Prompt.Kind.SIBLING, person_id__in=sibling_ids
-        )
+        for chunk in in_chunks(sorted(sibling_ids))
+        for prompt in Prompt.objects.open().filter(kind=Prompt.Kind.SIBLING, person_id__in=chunk)
     }
     visibility = visibility_of(
         [graph.people[i] for i in sibling_ids],
@@ -397,31 +398,31 @@ def _joinings_since(
     within the new-partner window, whoever reported them (returned apart:
     see ``new_adult_prompts_raise``).
     """
-    new = list(
+    # Worked out in the database: on a first import every membership is new, and
+    # none of them is a joining.
+    recorded_before = Q(recorded_at__lt=recorded_since) | Q(recorded_at__isnull=True)
+    earlier = HouseholdMembership.objects.filter(recorded_before)
+    agencies_known_before = Agency.objects.filter(
+        Exists(
+            AgencyRecord.objects.filter(agency=OuterRef("pk"), first_imported_at__lt=recorded_since)
+        )
+    ).values("pk")
+    candidates = (
         HouseholdMembership.objects.filter(recorded_at__gte=recorded_since, end_date__isnull=True)
         .exclude(role=HouseholdMembership.Role.CHILD)
+        .filter(household_id__in=earlier.values("household_id"))
+        .filter(reported_by_id__in=agencies_known_before)
         .select_related("reported_by")
     )
-    known_before = set(
-        HouseholdMembership.objects.filter(
-            household_id__in={m.household_id for m in new}, recorded_at__lt=recorded_since
-        ).values_list("household_id", "person_id")
-    )
-    households_known_before = {household for household, _ in known_before}
-    agencies_known_before = set(
-        AgencyRecord.objects.filter(
-            agency_id__in={m.reported_by_id for m in new}, first_imported_at__lt=recorded_since
+    new = list(candidates)
+    already_there = {
+        (household, person)
+        for chunk in in_chunks(sorted({m.household_id for m in new}))
+        for household, person in earlier.filter(household_id__in=chunk).values_list(
+            "household_id", "person_id"
         )
-        .values_list("agency_id", flat=True)
-        .distinct()
-    )
-    joinings = [
-        m
-        for m in new
-        if m.household_id in households_known_before
-        and (m.household_id, m.person_id) not in known_before
-        and m.reported_by_id in agencies_known_before
-    ]
+    }
+    joinings = [m for m in new if (m.household_id, m.person_id) not in already_there]
     partners_since = today - dt.timedelta(days=rules.new_partner_days)
     new_partner_records = Relationship.objects.filter(
         kind=Relationship.Kind.PARTNER, start_date__gte=partners_since
