@@ -14,7 +14,12 @@ from django.db.models import Model
 
 from thinkfamily.accounts.models import User
 from thinkfamily.matching.models import CandidatePair, Merge
-from thinkfamily.people.models import Household, Person
+from thinkfamily.people.models import (
+    Household,
+    Person,
+    households_known_to_agency,
+    people_visible_among,
+)
 from thinkfamily.prompts.models import Prompt, PromptRecipient
 
 VIEW_PERSON = "people.view_person"
@@ -41,7 +46,7 @@ def access_reason(user: User, person: Person) -> str | None:
         return f"role: {user.get_role_display()}"
     if person.records.filter(agency_id=user.agency_id).exists():
         return "agency holds a record of this person"
-    if Person.objects.visible_to(user).filter(pk=person.pk).exists():
+    if person.pk in people_visible_among(user, [person.pk]):
         return "agency knows a member of this person's household"
     return None
 
@@ -52,7 +57,7 @@ def household_access_reason(user: User, household: Household) -> str | None:
         return None
     if user.sees_whole_families:
         return f"role: {user.get_role_display()}"
-    if Household.objects.visible_to(user).filter(pk=household.pk).exists():
+    if households_known_to_agency([household.pk], user.agency_id):
         return "agency knows a member of this household"
     return None
 

@@ -33,7 +33,13 @@ from thinkfamily.families.genogram import (
     genogram_svg,
 )
 from thinkfamily.people.family import PARENTING_KINDS, FamilyGraph, family_graph_load
-from thinkfamily.people.models import Household, HouseholdMembership, Person, Relationship
+from thinkfamily.people.models import (
+    Household,
+    HouseholdMembership,
+    Person,
+    Relationship,
+    people_visible_among,
+)
 from thinkfamily.prompts.models import Prompt
 from thinkfamily.prompts.rules import think_sibling_rules
 from thinkfamily.prompts.selectors import PromptRow, rows_for
@@ -117,9 +123,7 @@ def family_view(
     people = {pid: graph.people[pid] for pid in member_ids | drawn if pid in graph.people}
     people.update({m.person_id: m.person for m in memberships})
 
-    visible = set(
-        Person.objects.visible_to(viewer).filter(pk__in=list(people)).values_list("pk", flat=True)
-    )
+    visible = people_visible_among(viewer, people)
     of_concern = _with_recent_concern(people, now - dt.timedelta(days=rules.concern_window_days))
     visibility = visibility_of(
         [people[pid] for pid in member_ids],

@@ -10,6 +10,7 @@ from what agencies say about who lives together.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import Any
 
 from django.db import models
@@ -65,6 +66,58 @@ class HouseholdQuerySet(models.QuerySet["Household"]):
 # Access is decided by chains of indexed lookups (records by agency, memberships
 # by person, memberships by household) rather than one long join, so that the
 # database walks out from the agency's own records instead of scanning everyone.
+# For the handful of people on one page, ``people_visible_among`` asks the same
+# rule the other way round, walking out from those people.
+
+
+#: Ids per ``IN (…)`` clause: SQLite allows some tens of thousands of parameters.
+_IN_CHUNK = 5000
+
+
+def people_visible_among(user: User, person_ids: Collection[int]) -> set[int]:
+    """Which of ``person_ids`` the user may see: ``PersonQuerySet.visible_to``'s rule, for a few.
+
+    ``visible_to`` builds everyone an agency may see, which for a health
+    visiting team with tens of thousands of records is the wrong way round
+    for a page about one family. Here each person is checked by lookups out
+    from them: a record of the user's agency, or a current household with a
+    member the agency holds a record of.
+    """
+    if not user.is_authenticated or user.agency_id is None:
+        return set()
+    ids = list(person_ids)
+    if user.sees_whole_families:
+        return set(ids)
+    agency_knows = AgencyRecord.objects.filter(
+        person_id=models.OuterRef("person_id"), agency_id=user.agency_id
+    )
+    known_housemate = HouseholdMembership.objects.filter(
+        household_id=models.OuterRef("household_id"), end_date__isnull=True
+    ).filter(models.Exists(agency_knows))
+    visible: set[int] = set()
+    for start in range(0, len(ids), _IN_CHUNK):
+        chunk = ids[start : start + _IN_CHUNK]
+        direct = AgencyRecord.objects.filter(agency_id=user.agency_id, person_id__in=chunk)
+        through_household = HouseholdMembership.objects.filter(
+            person_id__in=chunk, end_date__isnull=True
+        ).filter(models.Exists(known_housemate))
+        visible.update(direct.values_list("person_id", flat=True))
+        visible.update(through_household.values_list("person_id", flat=True))
+    return visible
+
+
+def households_known_to_agency(household_ids: Collection[int], agency_id: int) -> set[int]:
+    """Which of these households have someone living there now whom the agency holds a record of."""
+    agency_knows = AgencyRecord.objects.filter(
+        person_id=models.OuterRef("person_id"), agency_id=agency_id
+    )
+    return set(
+        HouseholdMembership.objects.filter(
+            household_id__in=list(household_ids), end_date__isnull=True
+        )
+        .filter(models.Exists(agency_knows))
+        .values_list("household_id", flat=True)
+    )
 
 
 def _people_known_to(agency_id: int) -> models.QuerySet[Any, Any]:

@@ -27,7 +27,12 @@ from thinkfamily.audit.models import AuditEvent
 from thinkfamily.audit.services import audit_record
 from thinkfamily.events.models import Event
 from thinkfamily.people.identifiers import IdentifierError, normalise_nhs_number, normalise_upn
-from thinkfamily.people.models import AgencyRecord, Household, HouseholdMembership, Person
+from thinkfamily.people.models import (
+    AgencyRecord,
+    HouseholdMembership,
+    Person,
+    households_known_to_agency,
+)
 
 SEARCH_RESULTS_LIMIT = 50
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d %m %Y")
@@ -180,11 +185,12 @@ def person_detail(*, person_id: int, viewer: User) -> PersonDetail:
             "household_id", "reported_by__name"
         )
     )
-    openable = set(
-        Household.objects.visible_to(viewer)
-        .filter(id__in={m.household_id for m in memberships})
-        .values_list("id", flat=True)
-    )
+    households = {m.household_id for m in memberships}
+    if viewer.sees_whole_families:
+        openable = households
+    else:
+        assert viewer.agency_id is not None  # access_reason refuses anyone without an agency
+        openable = households_known_to_agency(households, viewer.agency_id)
     all_events = Event.objects.filter(person=person)
     chronology = list(
         all_events.visible_to(viewer).select_related("agency").order_by("-occurred_at", "-id")

@@ -32,7 +32,12 @@ from thinkfamily.audit.services import audit_record
 from thinkfamily.core.bulk import in_chunks
 from thinkfamily.core.working_days import working_days_between
 from thinkfamily.events.models import Event
-from thinkfamily.people.models import AgencyRecord, HouseholdMembership, Person
+from thinkfamily.people.models import (
+    AgencyRecord,
+    HouseholdMembership,
+    Person,
+    people_visible_among,
+)
 from thinkfamily.prompts.models import Prompt, PromptRecipient
 from thinkfamily.prompts.rules import think_sibling_rules
 from thinkfamily.prompts.visibility import Visibility, visibility_of
@@ -260,17 +265,18 @@ def invisible_children(
         dt.datetime.combine(today - dt.timedelta(days=rules.not_seen_days), dt.time.min)
     )
     candidates: list[Person] = []
-    visible = Person.objects.visible_to(viewer)
     for chunk in in_chunks(sorted(living)):
         seen_lately = Event.objects.filter(
             person=OuterRef("pk"), seen_in_person=True, occurred_at__gte=seen_since
         )
         candidates += list(
-            visible.filter(pk__in=chunk)
+            Person.objects.filter(pk__in=chunk)
             # A coarse cut on the date of birth; is_child_on decides exactly below.
             .filter(Q(unborn=True) | Q(date_of_birth__gt=today - dt.timedelta(days=18 * 366)))
             .exclude(Exists(seen_lately))
         )
+    may_see = people_visible_among(viewer, [p.pk for p in candidates])
+    candidates = [p for p in candidates if p.pk in may_see]
     children = [p for p in candidates if p.is_child_on(today)]
     visibility = visibility_of(children, today=today, preschool_below_age=rules.preschool_below_age)
     report = [

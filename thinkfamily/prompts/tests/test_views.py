@@ -189,3 +189,19 @@ def test_prompts_command_orders_preschool_first_and_refuses_an_unknown_agency(fa
 
     with pytest.raises(CommandError, match="no agency has the code"):
         call_command("prompts", "--agency", "NOPE")
+
+
+def test_the_per_page_access_check_agrees_with_the_set_rule_for_every_agency(family):
+    """people_visible_among (a few people, walked out from them) and visible_to (everyone an
+    agency may see) are one rule asked two ways: they must give the same answer."""
+    from thinkfamily.accounts.models import Agency
+    from thinkfamily.people.models import Person, people_visible_among
+
+    everyone = list(Person.objects.values_list("pk", flat=True))
+    for agency in Agency.objects.all():
+        for role in (User.Role.PRACTITIONER, User.Role.CSC_WORKER):
+            user = make_user(agency, role)
+            expected = set(Person.objects.visible_to(user).values_list("pk", flat=True))
+            assert people_visible_among(user, everyone) == expected, (agency.code, role)
+    sysadmin = make_user(None, User.Role.SYSTEM_ADMINISTRATOR)
+    assert people_visible_among(sysadmin, everyone) == set()
