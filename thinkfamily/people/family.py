@@ -38,6 +38,7 @@ __all__ = [
     "Connection",
     "FamilyGraph",
     "family_graph_load",
+    "households_load",
 ]
 
 Kind = Relationship.Kind
@@ -183,8 +184,9 @@ def _relations_into(graph: FamilyGraph, person_ids: Collection[int]) -> set[int]
     return met
 
 
-def _households_into(graph: FamilyGraph, person_ids: Collection[int]) -> set[int]:
-    """Add the current households of ``person_ids`` and everyone living in them."""
+def households_load(graph: FamilyGraph, person_ids: Collection[int]) -> set[int]:
+    """Add the current households of ``person_ids`` and everyone living in them to ``graph``;
+    return the people newly met. (People already loaded are not asked about again.)"""
     wanted = [p for p in person_ids if p not in graph.households]
     for person_id in wanted:
         graph.households[person_id] = set()
@@ -225,7 +227,7 @@ def family_graph_load(person_ids: Collection[int], *, today: dt.date) -> FamilyG
     (whose children count).
     """
     graph = FamilyGraph(today=today)
-    _households_into(graph, person_ids)
+    households_load(graph, person_ids)
     _relations_into(graph, person_ids)
     _people_into(graph, {p for members in graph.members.values() for p in members})
     _people_into(graph, set(person_ids) | set(graph.relations))
@@ -237,7 +239,7 @@ def family_graph_load(person_ids: Collection[int], *, today: dt.date) -> FamilyG
         adults |= person_parents
         adults |= {m for m in graph.housemates(person_id) if not graph.is_child(m)}
     _relations_into(graph, adults - set(person_ids))
-    _households_into(graph, parents)
+    households_load(graph, parents)
     _people_into(graph, set(graph.relations) | {p for m in graph.members.values() for p in m})
     _people_into(graph, {other for person in adults for other in graph.relations.get(person, {})})
     return graph

@@ -40,6 +40,7 @@ from thinkfamily.people.family import (
     Connection,
     FamilyGraph,
     family_graph_load,
+    households_load,
 )
 from thinkfamily.people.models import (
     AgencyRecord,
@@ -240,6 +241,7 @@ def sibling_prompts_raise(
         today=today,
         preschool_below_age=rules.preschool_below_age,
     )
+    households_load(graph, sibling_ids)  # siblings living elsewhere bring their own homes
     known = _agencies_knowing(
         sibling_ids
         | {p for c in concerns for p in _family_of(graph, c.person_id)}

@@ -336,3 +336,15 @@ def test_a_prompt_raised_on_christmas_eve_is_due_after_five_working_days():
     assert not ben.is_overdue_on(dt.date(2027, 1, 5))
     assert ben.is_overdue_on(dt.date(2027, 1, 6))
     assert list(Prompt.objects.overdue_on(dt.date(2027, 1, 6)).filter(pk=ben.pk)) == [ben]
+
+
+def test_csc_involved_only_with_a_sibling_s_other_home_is_sent_that_sibling_s_prompt():
+    family = carter_family()
+    family.jade.records.filter(agency=family.csc).delete()
+    nina = make_person_with_record(family.csc, "Nina", "Doyle", years_ago(30), sex="F")
+    HouseholdMembership.objects.create(household=family.finns, person=nina, role="parent",
+                                       reported_by=family.csc)  # fmt: skip
+    sibling_prompts_raise(concerns=[concern(family.ava, family.school)], now=NOW)
+    by_name = prompted()
+    assert "CSC" in {r.agency.code for r in by_name["Gus"].recipients.all()}
+    assert "CSC" not in {r.agency.code for r in by_name["Ben"].recipients.all()}
