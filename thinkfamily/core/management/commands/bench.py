@@ -131,23 +131,6 @@ def _fresh_database(
     return url.rsplit("/", 1)[0] + f"/{database}", drop
 
 
-def _analyze(database_url: str) -> Measurement:
-    """ANALYZE the freshly imported database, as autovacuum would soon after a bulk load.
-
-    Without statistics PostgreSQL plans every query as if the tables were
-    nearly empty; whether autovacuum has caught up by the time the measuring
-    starts would otherwise decide the figures (and it may be switched off, as
-    on the machine these benchmarks were first run on). Run from this process,
-    so no peak memory of its own is reported.
-    """
-    import psycopg
-
-    started = time.perf_counter()
-    with psycopg.connect(database_url, autocommit=True) as connection:
-        connection.execute("ANALYZE")
-    return Measurement("analyze", "PostgreSQL", time.perf_counter() - started, 0.0)
-
-
 def _cached_county(
     people: int, seed: int, extract_date: dt.date, env: dict[str, str]
 ) -> tuple[Path, Measurement | None]:
@@ -291,7 +274,6 @@ class Command(BaseCommand):
                 ):
                     self.stderr.write(f"{step}…")
                     steps.append(Measurement(step, "PostgreSQL", *_run(args, run_env)))
-                steps.append(_analyze(database_url))
                 figures = Path(work) / "figures.json"
                 measure = ["bench", "family", "--measure-into", str(figures)]
                 measure += ["--samples", str(samples), "--seed", str(seed)]
@@ -351,7 +333,7 @@ class Command(BaseCommand):
             f"{county.children_with_a_sibling:,} children living with another child; "
             f"{county.recent_concerns_before:,} concerns within the concern window before the "
             "run. Synth, migrate, import and the measuring each ran as a separate process on a "
-            "fresh PostgreSQL database, with `ANALYZE` after the import:",
+            "fresh PostgreSQL database (the import refreshes PostgreSQL's statistics itself):",
             "",
             "| step | wall (s) | peak memory (MiB) |",
             "|---|---|---|",
