@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "thinkfamily.matching",
     "thinkfamily.prompts",
     "thinkfamily.families",
+    "thinkfamily.referrals",
 ]
 
 MIDDLEWARE = [

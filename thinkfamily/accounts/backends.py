@@ -21,6 +21,7 @@ from thinkfamily.people.models import (
     people_visible_among,
 )
 from thinkfamily.prompts.models import Prompt, PromptRecipient
+from thinkfamily.referrals.models import Referral
 
 VIEW_PERSON = "people.view_person"
 VIEW_HOUSEHOLD = "people.view_household"
@@ -31,6 +32,17 @@ RECORD_CONCERN = "events.record_concern"
 VIEW_PROMPT = "prompts.view_prompt"
 ANSWER_PROMPT = "prompts.answer_prompt"
 VIEW_RESPONSE_RATES = "prompts.view_response_rates"
+MAKE_REFERRAL = "referrals.make_referral"
+CONFIRM_REFERRAL = "referrals.confirm_referral"
+ACT_ON_REFERRAL = "referrals.act_on_referral"
+VIEW_REFERRAL = "referrals.view_referral"
+VIEW_REFERRAL_MEASURES = "referrals.view_measures"
+EXPORT_ANNEX_A = "referrals.export_annex_a"
+
+#: Roles in a referring agency that confirm a decision not to tell the family.
+REFERRAL_CONFIRMING_ROLES = frozenset({User.Role.MANAGER, User.Role.DESIGNATED_SAFEGUARDING_LEAD})
+#: Roles in children's social care that take a referral through its steps.
+REFERRAL_HANDLING_ROLES = frozenset({User.Role.CSC_WORKER, User.Role.CSC_MANAGER})
 
 #: Roles that decide whether two records are one person, and may undo a merge:
 #: joining two children into one, or parting one child into two, is a
@@ -88,6 +100,35 @@ def prompt_routed_to_agency_of(user: User, prompt: Prompt) -> bool:
     )
 
 
+def _referral_oversight(user: User, perm: str) -> bool:
+    """Measures are the partnership's; the Annex A lists are children's social care's return."""
+    if not user.is_active or user.agency_id is None:
+        return False
+    if perm == VIEW_REFERRAL_MEASURES:
+        return user.role == User.Role.PARTNERSHIP_MANAGER
+    return user.role in (User.Role.CSC_MANAGER, User.Role.PARTNERSHIP_MANAGER)
+
+
+def _may_on_referral(user: User, perm: str, referral: Referral) -> bool:
+    if not user.is_active or user.agency_id is None:
+        return False
+    if perm == VIEW_REFERRAL:
+        return user.sees_whole_families or user.agency_id in (
+            referral.referring_agency_id,
+            referral.to_agency_id,
+        )
+    if perm == CONFIRM_REFERRAL:
+        # Four eyes: a manager or safeguarding lead of the referring agency, not the referrer.
+        return (
+            user.agency_id == referral.referring_agency_id
+            and user.role in REFERRAL_CONFIRMING_ROLES
+            and user.pk != referral.referred_by_id
+        )
+    if perm == ACT_ON_REFERRAL:
+        return user.agency_id == referral.to_agency_id and user.role in REFERRAL_HANDLING_ROLES
+    return False
+
+
 def decides_linkage(user: User) -> bool:
     """Whether the user may review candidate pairs and undo merges (any pair, any merge)."""
     return user.is_active and user.agency_id is not None and user.role in LINKAGE_DECISION_ROLES
@@ -113,8 +154,15 @@ class SafeguardingAccessBackend(ModelBackend):
                 and user_obj.agency_id is not None
                 and user_obj.role == User.Role.PARTNERSHIP_MANAGER
             )
+        if perm in (VIEW_REFERRAL_MEASURES, EXPORT_ANNEX_A) and obj is None:
+            return _referral_oversight(user_obj, perm)
         if obj is None:
             return super().has_perm(user_obj, perm, obj)
+        if isinstance(obj, Referral):
+            return _may_on_referral(user_obj, perm, obj)
+        if perm == MAKE_REFERRAL and isinstance(obj, Person):
+            # Anyone working on cases who may see a child may refer them.
+            return _works_on_cases(user_obj) and access_reason(user_obj, obj) is not None
         if perm == RECORD_CONCERN and isinstance(obj, Person):
             # Anyone working on cases who may see the person may record a worry about them.
             return _works_on_cases(user_obj) and access_reason(user_obj, obj) is not None

@@ -43,6 +43,8 @@ class AuditEvent(models.Model):
         RAISE_PROMPTS = "raise_prompts", "Raised prompts"
         VIEW_PROMPT = "view_prompt", "Viewed a prompt"
         ANSWER_PROMPT = "answer_prompt", "Answered a prompt"
+        REFERRAL_STEP = "referral_step", "Took a step on a referral"
+        VIEW_REFERRAL = "view_referral", "Viewed a referral"
 
     occurred_at = models.DateTimeField()
     actor = models.ForeignKey(

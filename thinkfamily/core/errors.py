@@ -5,11 +5,13 @@ carried out; views and commands turn it into a message for the user. It
 carries a human sentence and, where input was at fault, the fields concerned.
 """
 
+from collections.abc import Mapping
+
 
 class ApplicationError(Exception):
     """A request that breaks a business rule, explained in words a user can act on."""
 
-    def __init__(self, message: str, *, extra: dict[str, object] | None = None) -> None:
+    def __init__(self, message: str, *, extra: Mapping[str, object] | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.extra = extra or {}
+        self.extra: dict[str, object] = dict(extra or {})

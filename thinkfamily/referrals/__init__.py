@@ -1,0 +1,1 @@
+"""Referrals to children's social care, made in partnership with the family."""
