@@ -82,9 +82,11 @@ def sent_without_telling(family: Family) -> tuple[Referral, User]:
     referral = gp_refers(family, NOT_TOLD_RISK)
     manager = make_user(family.gp, User.Role.MANAGER)
     referral = referral_manager_confirm(
-        referral=referral, by=manager, version=referral.version,
+        referral=referral,
+        by=manager,
+        version=referral.version,
         note="Agreed: father may harm the children if he learns of it.",
-    )  # fmt: skip
+    )
     return referral, manager
 
 
