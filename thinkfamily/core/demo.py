@@ -24,6 +24,7 @@ from thinkfamily.people.models import HouseholdMembership, Person
 
 if TYPE_CHECKING:
     from thinkfamily.matching.models import Merge
+    from thinkfamily.referrals.models import Referral
 
 DEMO_PASSWORD = "think-sibling-demo"
 
@@ -39,6 +40,7 @@ _DEMO_USERS = [
     # username, first name, last name, agency type, role
     ("dsl", "Dana", "Lead", Agency.AgencyType.SCHOOL, User.Role.DESIGNATED_SAFEGUARDING_LEAD),
     ("gp", "Gita", "Practice", Agency.AgencyType.GP, User.Role.PRACTITIONER),
+    ("gp.manager", "Grace", "Practice-Manager", Agency.AgencyType.GP, User.Role.MANAGER),
     ("hv", "Hal", "Visitor", Agency.AgencyType.HEALTH_VISITING, User.Role.PRACTITIONER),
     ("police", "Pat", "Constable", Agency.AgencyType.POLICE, User.Role.PRACTITIONER),
     ("social.worker", "Sam", "Worker", Agency.AgencyType.CSC, User.Role.CSC_WORKER),
@@ -69,6 +71,7 @@ class DemoFamily:
     sibling: Person
     school: Agency
     health_visiting: Agency
+    gp: Agency | None
 
 
 @transaction.atomic
@@ -87,6 +90,8 @@ def demo_users_create(
             Agency.AgencyType.SCHOOL: family.school,
             Agency.AgencyType.HEALTH_VISITING: family.health_visiting,
         }
+        if family.gp is not None:
+            chosen[Agency.AgencyType.GP] = family.gp
     logins = []
     for username, first, last, agency_type, role in _DEMO_USERS:
         agency = _agency_of_type(agency_type, chosen)
@@ -136,7 +141,17 @@ def demo_family_choose() -> DemoFamily | None:
             .first()
         )
         assert school is not None and visitor is not None
-        return DemoFamily(pupil, toddler.person, school.agency, visitor.agency)
+        practice = (
+            toddler.person.records.filter(agency__agency_type="gp").order_by("pk").first()
+            or pupil.records.filter(agency__agency_type="gp").order_by("pk").first()
+        )
+        return DemoFamily(
+            pupil,
+            toddler.person,
+            school.agency,
+            visitor.agency,
+            practice.agency if practice else None,
+        )
     return None
 
 
@@ -247,3 +262,63 @@ def _write_rows(path: Path, columns: Iterable[str], row: dict[str, str] | None) 
         writer.writeheader()
         if row is not None:
             writer.writerow(row)
+
+
+DEMO_REFERRAL_CONCERNS = (
+    "Demo: the toddler has lost weight since the last review and the pupil says there is "
+    "often no food at home; mother seemed frightened of her new partner in the surgery."
+)
+
+
+def demo_referral_in_progress(*, family: DemoFamily) -> Referral | None:
+    """The GP refers the children without telling the family (risk), the practice manager
+    confirms, and children's social care acknowledges it: a referral half-way, for the demo
+    user to take on (confirm with the GP, decide, record the visit intention, close). Once."""
+    from thinkfamily.referrals.models import Referral
+    from thinkfamily.referrals.services import (
+        ChildOnReferral,
+        FamilyInformed,
+        referral_acknowledge,
+        referral_make,
+        referral_manager_confirm,
+    )
+
+    existing = Referral.objects.filter(concerns=DEMO_REFERRAL_CONCERNS).first()
+    if existing is not None:
+        return existing
+    gp = User.objects.filter(username="gp").first()
+    manager = User.objects.filter(username="gp.manager").first()
+    worker = User.objects.filter(username="social.worker").first()
+    home = (
+        HouseholdMembership.objects.filter(person=family.pupil, end_date__isnull=True)
+        .order_by("household_id")
+        .select_related("household")
+        .first()
+    )
+    if gp is None or manager is None or worker is None or home is None:
+        return None
+    today = timezone.localdate()
+    children = [
+        membership.person
+        for membership in home.household.memberships.filter(end_date__isnull=True)
+        .select_related("person")
+        .order_by("person_id")
+        if membership.person.is_child_on(today)
+    ]
+    referral = referral_make(
+        by=gp,
+        household=home.household,
+        children=[ChildOnReferral(child, included=True) for child in dict.fromkeys(children)],
+        concerns=DEMO_REFERRAL_CONCERNS,
+        categories=["neglect", "domestic_abuse"],
+        done_so_far="Demo: weighed the toddler, booked a review in two weeks, spoke to the "
+        "health visitor and the school.",
+        family_informed=FamilyInformed(answer="no", not_informed_reason="risk_of_harm"),
+    )
+    referral = referral_manager_confirm(
+        referral=referral,
+        by=manager,
+        version=referral.version,
+        note="Demo: agreed — telling the mother now may put her and the children at risk.",
+    )
+    return referral_acknowledge(referral=referral, by=worker, version=referral.version)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from thinkfamily.events.models import Event
 from thinkfamily.prompts.models import Prompt
+from thinkfamily.referrals.models import Referral
 
 
 class ConcernForm(forms.Form):
@@ -100,13 +101,31 @@ class PromptAnswerForm(forms.Form):
         widget=forms.Textarea,
         help_text="Required if you took action. For example: home visit booked for 2 December.",
     )
+    referral = forms.ChoiceField(
+        label="Which referral did you make?",
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Required if you made a referral: the referrals your agency made with this "
+        "child on them, newest first.",
+    )
     note = forms.CharField(
         label="Note",
         widget=forms.Textarea,
-        help_text="What you considered and why you decided as you did. For a referral, "
-        "say when it was made and to whom.",
+        help_text="What you considered and why you decided as you did.",
         error_messages={"required": "Enter a note explaining your answer"},
     )
+
+    def __init__(self, *args: Any, referrals: list[Referral] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.referrals = {str(referral.pk): referral for referral in referrals or []}
+        self.fields["referral"].choices = [  # type: ignore[attr-defined]
+            (pk, f"Referral {pk}, made {referral.referred_at:%d %B %Y} — "
+                 f"{referral.get_status_display()}")
+            for pk, referral in self.referrals.items()
+        ]  # fmt: skip
+
+    def chosen_referral(self) -> Referral | None:
+        return self.referrals.get(self.cleaned_data.get("referral") or "")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -115,4 +134,6 @@ class PromptAnswerForm(forms.Form):
             and not cleaned.get("action_taken", "").strip()
         ):
             self.add_error("action_taken", "Enter what action was taken")
+        if cleaned.get("response") == Prompt.Response.REFERRAL_MADE and not cleaned.get("referral"):
+            self.add_error("referral", "Choose the referral you made for this child")
         return cleaned

@@ -132,6 +132,14 @@ class Prompt(models.Model):
         help_text="The receiving agency that answered.",
     )
     answered_at = models.DateTimeField(null=True, blank=True)
+    referral = models.ForeignKey(
+        "referrals.Referral",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="prompts_answered",
+        help_text="The referral made for this child, when that was the answer.",
+    )
 
     objects = PromptQuerySet.as_manager()
 
@@ -153,6 +161,10 @@ class Prompt(models.Model):
             models.CheckConstraint(
                 name="prompt_action_taken_says_what",
                 condition=~Q(response="action_taken") | ~Q(action_taken=""),
+            ),
+            models.CheckConstraint(
+                name="prompt_referral_made_links_it",
+                condition=~Q(response="referral_made") | Q(referral__isnull=False),
             ),
             models.CheckConstraint(
                 name="prompt_sibling_has_concern",

@@ -41,6 +41,7 @@ from thinkfamily.people.models import (
 from thinkfamily.prompts.models import Prompt, PromptRecipient
 from thinkfamily.prompts.rules import think_sibling_rules
 from thinkfamily.prompts.visibility import Visibility, visibility_of
+from thinkfamily.referrals.models import Referral
 
 __all__ = [
     "InvisibleChild",
@@ -51,6 +52,7 @@ __all__ = [
     "open_prompts_export",
     "prompt_detail",
     "prompts_about",
+    "referrals_for_answer",
     "response_rates",
     "rows_for",
 ]
@@ -209,6 +211,21 @@ def prompt_detail(*, prompt_id: int, viewer: User, today: dt.date | None = None)
         may_answer=prompt.status == Prompt.Status.OPEN and viewer.has_perm(ANSWER_PROMPT, prompt),
         adult_events=adult_events,
         adult_known_to=adult_known_to,
+    )
+
+
+def referrals_for_answer(*, prompt_id: int, viewer: User) -> list[Referral]:
+    """Referrals the viewer's agency made with the prompt's child kept on them, newest first:
+    the choices for answering "referral made"."""
+    if viewer.agency_id is None:
+        return []
+    person_id = Prompt.objects.filter(pk=prompt_id).values("person_id")
+    return list(
+        Referral.objects.filter(
+            referring_agency_id=viewer.agency_id,
+            children__person_id__in=person_id,
+            children__included=True,
+        ).order_by("-referred_at", "-id")[:20]
     )
 
 

@@ -51,6 +51,7 @@ from thinkfamily.people.models import (
 from thinkfamily.prompts.models import Prompt, PromptRecipient, PromptTrigger
 from thinkfamily.prompts.rules import ThinkSiblingRules, think_sibling_rules
 from thinkfamily.prompts.visibility import Visibility, visibility_of
+from thinkfamily.referrals.models import Referral
 
 __all__ = [
     "RaiseResult",
@@ -575,13 +576,21 @@ def concern_record(
 
 @transaction.atomic
 def prompt_answer(
-    *, prompt: Prompt, by: User, response: str, note: str, action_taken: str = ""
+    *,
+    prompt: Prompt,
+    by: User,
+    response: str,
+    note: str,
+    action_taken: str = "",
+    referral: Referral | None = None,
 ) -> Prompt:
     """Answer a prompt for the answering user's agency; a prompt is answered once.
 
-    Raises ApplicationError, with the fields at fault, when the user's agency
-    does not receive the prompt, the response is not one of the three, the
-    action taken or the note is missing, or somebody has answered already.
+    "Referral made" links the referral: one the answering agency made, with
+    the prompt's child kept on it. Raises ApplicationError, with the fields at
+    fault, when the user's agency does not receive the prompt, the response
+    is not one of the three, the action taken, the note or the referral is
+    missing, or somebody has answered already.
     """
     locked = Prompt.objects.select_for_update().get(pk=prompt.pk)
     if not by.has_perm(ANSWER_PROMPT, locked):
@@ -600,6 +609,14 @@ def prompt_answer(
         errors["action_taken"] = "Say what action was taken."
     if not note.strip():
         errors["note"] = "Add a note explaining the answer."
+    if response == Prompt.Response.REFERRAL_MADE:
+        if referral is None:
+            errors["referral"] = "Choose the referral you made for this child."
+        elif (
+            referral.referring_agency_id != by.agency_id
+            or not referral.children.filter(person_id=locked.person_id, included=True).exists()
+        ):
+            errors["referral"] = "Choose a referral your agency made with this child kept on it."
     if errors:
         raise ApplicationError("The prompt could not be answered.", extra=errors)
     locked.status = Prompt.Status.ANSWERED
@@ -609,12 +626,13 @@ def prompt_answer(
     locked.answered_by = by
     locked.answered_for_id = by.agency_id
     locked.answered_at = timezone.now()
+    locked.referral = referral if response == Prompt.Response.REFERRAL_MADE else None
     locked.save()
     audit_record(
         actor=by,
         action=AuditEvent.Action.ANSWER_PROMPT,
         object_type="prompt",
         object_id=locked.pk,
-        detail={"response": response, "person": locked.person_id},
+        detail={"response": response, "person": locked.person_id, "referral": locked.referral_id},
     )
     return locked

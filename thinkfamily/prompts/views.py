@@ -27,6 +27,7 @@ from thinkfamily.prompts.selectors import (
     agency_worklist,
     invisible_children,
     prompt_detail,
+    referrals_for_answer,
     response_rates,
 )
 from thinkfamily.prompts.services import concern_record, prompt_answer
@@ -52,7 +53,8 @@ def worklist(request: SignedInRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def prompt(request: SignedInRequest, pk: int) -> HttpResponse:
-    form = PromptAnswerForm(request.POST if request.method == "POST" else None)
+    referrals = referrals_for_answer(prompt_id=pk, viewer=request.user)
+    form = PromptAnswerForm(request.POST if request.method == "POST" else None, referrals=referrals)
     if form.is_valid():
         try:
             answered = prompt_answer(
@@ -61,6 +63,7 @@ def prompt(request: SignedInRequest, pk: int) -> HttpResponse:
                 response=form.cleaned_data["response"],
                 action_taken=form.cleaned_data["action_taken"],
                 note=form.cleaned_data["note"],
+                referral=form.chosen_referral(),
             )
         except Prompt.DoesNotExist:
             raise Http404(_NOT_FOUND) from None

@@ -36,8 +36,12 @@ def test_a_concern_prompts_every_kind_of_sibling_and_not_the_child_itself():
     result = sibling_prompts_raise(concerns=[concern(family.ava, family.school)], now=NOW)
 
     assert sorted(p.person.given_name for p in result.created) == [
-        "Baby", "Ben", "Eve", "Gus", "Mia"
-    ]  # fmt: skip
+        "Baby",
+        "Ben",
+        "Eve",
+        "Gus",
+        "Mia",
+    ]
     by_name = prompted()
     assert by_name["Ben"].connection == "lives in the same household"
     assert by_name["Eve"].connection == "lives in the same household"  # at her father's
@@ -201,18 +205,24 @@ def test_read_only_roles_may_not_record_a_concern(role):
     family = carter_family()
     with pytest.raises(ApplicationError):
         concern_record(
-            person=family.ava, by=make_user(family.school, role), occurred_at=NOW,
-            category=Event.Category.NEGLECT, summary="x",
-        )  # fmt: skip
+            person=family.ava,
+            by=make_user(family.school, role),
+            occurred_at=NOW,
+            category=Event.Category.NEGLECT,
+            summary="x",
+        )
 
 
 def test_an_agency_that_does_not_know_the_child_may_not_record_a_concern():
     family = carter_family()
     with pytest.raises(ApplicationError):
         concern_record(
-            person=family.gus, by=make_user(family.midwifery), occurred_at=NOW,
-            category=Event.Category.NEGLECT, summary="x",
-        )  # fmt: skip
+            person=family.gus,
+            by=make_user(family.midwifery),
+            occurred_at=NOW,
+            category=Event.Category.NEGLECT,
+            summary="x",
+        )
 
 
 # --- order does not matter ------------------------------------------------------------
@@ -250,17 +260,24 @@ def test_an_adult_joining_a_household_with_children_raises_one_new_adult_prompt(
     family = carter_family()
     lodger = make_person_with_record(family.police, "Rory", "Vance", years_ago(40), sex="M")
     joined = HouseholdMembership.objects.create(
-        household=family.home, person=lodger, role="other_adult", reported_by=family.police,
+        household=family.home,
+        person=lodger,
+        role="other_adult",
+        reported_by=family.police,
         start_date=TODAY,
-    )  # fmt: skip
+    )
     result = new_adult_prompts_raise(memberships=[joined], now=NOW)
     assert [p.person for p in result.created] == [lodger]
     prompt = result.created[0]
     assert prompt.kind == Prompt.Kind.NEW_ADULT and prompt.household == family.home
     assert prompt.preschool  # Ben and the unborn baby live there
     assert {r.agency.code for r in prompt.recipients.all()} == {
-        "SCH-BROOKFIELD", "GP-A81001", "HV-NORTH", "MW-COUNTY", "CSC"
-    }  # fmt: skip
+        "SCH-BROOKFIELD",
+        "GP-A81001",
+        "HV-NORTH",
+        "MW-COUNTY",
+        "CSC",
+    }
     assert "Joined a household with 3 children on 26 Nov 2026" in prompt.reason
     assert new_adult_prompts_raise(memberships=[joined], now=NOW).created == []
 
@@ -288,9 +305,12 @@ def test_a_receiving_agency_answers_a_prompt_and_it_is_audited():
     family, prompt = raised_for_ben()
     hv_user = make_user(family.hv)
     answered = prompt_answer(
-        prompt=prompt, by=hv_user, response=Prompt.Response.ACTION_TAKEN,
-        action_taken="Home visit booked for Monday.", note="Ben not seen since June.",
-    )  # fmt: skip
+        prompt=prompt,
+        by=hv_user,
+        response=Prompt.Response.ACTION_TAKEN,
+        action_taken="Home visit booked for Monday.",
+        note="Ben not seen since June.",
+    )
     assert answered.status == Prompt.Status.ANSWERED
     assert answered.answered_for == family.hv and answered.answered_by == hv_user
     assert AuditEvent.objects.filter(action=AuditEvent.Action.ANSWER_PROMPT, actor=hv_user).exists()
@@ -342,9 +362,40 @@ def test_csc_involved_only_with_a_sibling_s_other_home_is_sent_that_sibling_s_pr
     family = carter_family()
     family.jade.records.filter(agency=family.csc).delete()
     nina = make_person_with_record(family.csc, "Nina", "Doyle", years_ago(30), sex="F")
-    HouseholdMembership.objects.create(household=family.finns, person=nina, role="parent",
-                                       reported_by=family.csc)  # fmt: skip
+    HouseholdMembership.objects.create(
+        household=family.finns, person=nina, role="parent", reported_by=family.csc
+    )
     sibling_prompts_raise(concerns=[concern(family.ava, family.school)], now=NOW)
     by_name = prompted()
     assert "CSC" in {r.agency.code for r in by_name["Gus"].recipients.all()}
     assert "CSC" not in {r.agency.code for r in by_name["Ben"].recipients.all()}
+
+
+def test_referral_made_links_a_referral_the_agency_made_with_the_child_on_it():
+    from thinkfamily.referrals.tests.helpers import gp_refers
+
+    family, prompt = raised_for_ben()
+    gp_user = make_user(family.gp)
+    with pytest.raises(ApplicationError) as refused:
+        prompt_answer(prompt=prompt, by=gp_user, response="referral_made", note="Referred.")
+    assert refused.value.extra == {"referral": "Choose the referral you made for this child."}
+    referral = gp_refers(family)
+    answered = prompt_answer(
+        prompt=prompt, by=gp_user, response="referral_made", note="Referred.", referral=referral
+    )
+    assert answered.referral == referral
+
+
+def test_referral_made_refuses_another_agency_s_referral_or_one_without_the_child():
+    from thinkfamily.referrals.tests.helpers import gp_refers
+
+    family, prompt = raised_for_ben()
+    referral = gp_refers(family)
+    hv_user = make_user(family.hv)
+    with pytest.raises(ApplicationError) as refused:
+        prompt_answer(
+            prompt=prompt, by=hv_user, response="referral_made", note="x", referral=referral
+        )
+    assert refused.value.extra == {
+        "referral": "Choose a referral your agency made with this child kept on it."
+    }

@@ -10,6 +10,7 @@ from thinkfamily.core.demo import (
     demo_family_choose,
     demo_linkage_prepare,
     demo_new_adult_arrives,
+    demo_referral_in_progress,
     demo_users_create,
 )
 from thinkfamily.prompts.models import Prompt
@@ -47,6 +48,15 @@ class Command(BaseCommand):
                     f"{newcomer.family_name} at the family's address; the agencies that know "
                     "the children are asked to understand his role (see the prompt, and the "
                     "incident, as social.worker)."
+                )
+            referral = demo_referral_in_progress(family=family)
+            if referral is not None:
+                self.stdout.write(
+                    f"Referral: gp has referred the family's children without telling the "
+                    f"family (risk of harm), gp.manager confirmed, and social.worker "
+                    f"acknowledged it. Sign in as social.worker and open Referrals to take "
+                    f"referral {referral.pk} on: confirm with the GP, decide, record the visit "
+                    "intention, close; then sign in as gp to see the outcome."
                 )
         open_prompts = Prompt.objects.open()
         self.stdout.write(
