@@ -205,3 +205,23 @@ def test_the_per_page_access_check_agrees_with_the_set_rule_for_every_agency(fam
             assert people_visible_among(user, everyone) == expected, (agency.code, role)
     sysadmin = make_user(None, User.Role.SYSTEM_ADMINISTRATOR)
     assert people_visible_among(sysadmin, everyone) == set()
+
+
+def test_answering_referral_made_on_the_page_offers_and_links_the_agency_s_referral(client, family):
+    from thinkfamily.referrals.tests.helpers import gp_refers
+
+    prompt = ben_prompt(family)
+    gp = signed_in(client, make_user(family.gp))
+    missing = gp.post(prompt.get_absolute_url(), {"response": "referral_made", "note": "Done."})
+    assert missing.status_code == 400
+    assert "Choose the referral you made for this child" in missing.text
+    referral = gp_refers(family)
+    page = gp.get(prompt.get_absolute_url())
+    assert f"Referral {referral.pk}, made" in page.text
+    answered = gp.post(
+        prompt.get_absolute_url(),
+        {"response": "referral_made", "note": "Done.", "referral": str(referral.pk)},
+    )
+    assert answered.status_code == 302
+    prompt.refresh_from_db()
+    assert prompt.referral == referral
