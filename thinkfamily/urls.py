@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("thinkfamily.prompts.urls")),
     path("", include("thinkfamily.families.urls")),
     path("", include("thinkfamily.events.urls")),
+    path("", include("thinkfamily.referrals.urls")),
 ]

@@ -23,6 +23,8 @@ import datetime as dt
 from typing import Any
 
 from django import forms, template
+from django.template.base import FilterExpression, NodeList, Parser, TextNode, Token, token_kwargs
+from django.template.context import Context
 from django.template.defaultfilters import date as format_date
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -208,34 +210,37 @@ def govuk_textarea(
     }
 
 
-@register.inclusion_tag("core/components/radios.html")
-def govuk_radios(
+def _choices(field: forms.BoundField, checked: set[str]) -> list[dict[str, object]]:
+    """The options of a choice field; each label's hint is the text after " — ", if any.
+
+    The first option carries the field's own id, so the error summary's link
+    (``#id_<name>``) lands on it, as GOV.UK asks.
+    """
+    field_id = field.auto_id
+    options = []
+    for index, (value, label) in enumerate(field.field.choices):  # type: ignore[attr-defined]
+        text, _, hint = str(label).partition(" — ")
+        options.append(
+            {
+                "id": field_id if index == 0 else f"{field_id}-{index + 1}",
+                "value": value,
+                "label": text,
+                "hint": hint,
+                "checked": str(value) in checked,
+            }
+        )
+    return options
+
+
+def _fieldset(
     field: forms.BoundField,
+    options: list[dict[str, object]],
     *,
     legend_is_page_heading: bool = False,
     legend_size: str = "m",
 ) -> dict[str, object]:
-    """A choice field as GOV.UK radios in a fieldset whose legend is the field's label.
-
-    The first radio carries the field's own id, so the error summary's link
-    (``#id_<name>``) lands on it, as GOV.UK asks. Each choice's hint is the
-    text after " — " in its label, if any.
-    """
+    """What a fieldset of radios or checkboxes needs: its legend, hint, error and options."""
     field_id = field.auto_id
-    current = field.value()
-    options = []
-    for index, (value, label) in enumerate(field.field.choices):  # type: ignore[attr-defined]
-        text, _, hint = str(label).partition(" — ")
-        option_id = field_id if index == 0 else f"{field_id}-{index + 1}"
-        options.append(
-            {
-                "id": option_id,
-                "value": value,
-                "label": text,
-                "hint": hint,
-                "checked": str(value) == str(current),
-            }
-        )
     hint = str(field.help_text)
     error = str(field.errors[0]) if field.errors else ""
     return {
@@ -255,6 +260,127 @@ def govuk_radios(
     }
 
 
+@register.inclusion_tag("core/components/radios.html")
+def govuk_radios(
+    field: forms.BoundField,
+    *,
+    legend_is_page_heading: bool = False,
+    legend_size: str = "m",
+) -> dict[str, object]:
+    """A choice field as GOV.UK radios in a fieldset whose legend is the field's label.
+
+    The first radio carries the field's own id, so the error summary's link
+    (``#id_<name>``) lands on it, as GOV.UK asks. Each choice's hint is the
+    text after " — " in its label, if any. For questions revealed by an
+    answer, use ``govuk_conditional_radios``.
+    """
+    options = _choices(field, {str(field.value())})
+    return _fieldset(
+        field, options, legend_is_page_heading=legend_is_page_heading, legend_size=legend_size
+    )
+
+
+@register.inclusion_tag("core/components/checkboxes.html")
+def govuk_checkboxes(
+    field: forms.BoundField,
+    *,
+    legend_is_page_heading: bool = False,
+    legend_size: str = "m",
+    small: bool = False,
+) -> dict[str, object]:
+    """A multiple-choice field as GOV.UK checkboxes in a fieldset whose legend is its label.
+
+    Hints and ids as ``govuk_radios``: the text after " — " in a choice's
+    label is its hint, and the first checkbox carries the field's own id.
+    """
+    options = _choices(field, {str(value) for value in field.value() or ()})
+    context = _fieldset(
+        field, options, legend_is_page_heading=legend_is_page_heading, legend_size=legend_size
+    )
+    return context | {"small": small}
+
+
+class _RevealNode(template.Node):
+    """``{% govuk_reveal "value" %}…{% endgovuk_reveal %}``: questions shown for one answer."""
+
+    def __init__(self, value: FilterExpression, nodelist: NodeList) -> None:
+        self.value = value
+        self.nodelist = nodelist
+
+    def render(self, context: Context) -> str:
+        # Rendered by the radios around it, after their answer.
+        return ""
+
+
+class _ConditionalRadiosNode(template.Node):
+    """Radios, each answer followed by the questions it reveals (``govuk_conditional_radios``)."""
+
+    def __init__(
+        self,
+        field: FilterExpression,
+        options: dict[str, FilterExpression],
+        reveals: list[_RevealNode],
+    ) -> None:
+        self.field = field
+        self.options = options
+        self.reveals = reveals
+
+    def render(self, context: Context) -> str:
+        field = self.field.resolve(context)
+        revealed = {str(reveal.value.resolve(context)): reveal for reveal in self.reveals}
+        options = _choices(field, {str(field.value())})
+        for option in options:
+            reveal = revealed.get(str(option["value"]))
+            option["conditional"] = reveal.nodelist.render(context) if reveal else ""
+        settings = {name: value.resolve(context) for name, value in self.options.items()}
+        return render_to_string(
+            "core/components/radios.html", _fieldset(field, options, **settings)
+        )
+
+
+@register.tag("govuk_conditional_radios")
+def govuk_conditional_radios(parser: Parser, token: Token) -> _ConditionalRadiosNode:
+    """Radios whose answers reveal further questions (GOV.UK "conditionally revealing").
+
+    ::
+
+        {% govuk_conditional_radios form.family_informed %}
+          {% govuk_reveal "yes" %}{% govuk_field form.informed_on %}…{% endgovuk_reveal %}
+          {% govuk_reveal "no" %}{% govuk_radios form.not_informed_reason %}{% endgovuk_reveal %}
+        {% endgovuk_conditional_radios %}
+
+    The revealed questions follow their answer. GOV.UK Frontend's script hides
+    those of answers not chosen; without JavaScript every question shows, so
+    the page still works. Options as ``govuk_radios`` (``legend_size=…``).
+    """
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError(f"{bits[0]} needs a form field")
+    field = parser.compile_filter(bits[1])
+    options = token_kwargs(bits[2:], parser)
+    nodelist = parser.parse(("endgovuk_conditional_radios",))
+    parser.delete_first_token()
+    reveals = []
+    for node in nodelist:
+        if isinstance(node, _RevealNode):
+            reveals.append(node)
+        elif not (isinstance(node, TextNode) and not node.s.strip()):
+            raise template.TemplateSyntaxError(f"Only govuk_reveal blocks may go inside {bits[0]}")
+    return _ConditionalRadiosNode(field, options, reveals)
+
+
+@register.tag("govuk_reveal")
+def govuk_reveal(parser: Parser, token: Token) -> _RevealNode:
+    """The questions one answer of ``govuk_conditional_radios`` reveals."""
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError(f"{bits[0]} needs the answer it follows")
+    value = parser.compile_filter(bits[1])
+    nodelist = parser.parse(("endgovuk_reveal",))
+    parser.delete_first_token()
+    return _RevealNode(value, nodelist)
+
+
 @register.inclusion_tag("core/components/notification_banner.html")
 def govuk_notification_banner(text: str, *, success: bool = True) -> dict[str, object]:
     """A notification banner (``govuk-notification-banner``); green "Success" by default."""
@@ -262,18 +388,24 @@ def govuk_notification_banner(text: str, *, success: bool = True) -> dict[str, o
 
 
 @register.inclusion_tag("core/components/error_summary.html")
-def govuk_error_summary(form: forms.BaseForm) -> dict[str, object]:
+def govuk_error_summary(
+    form: forms.BaseForm | None = None, *, refusal: str = "", href: str = "#main-content"
+) -> dict[str, object]:
     """The error summary (``govuk-error-summary``) for a form, each error linking to its field.
 
     Errors that belong to no one field link to the form's first field, where
-    the user would start to put things right.
+    the user would start to put things right. ``refusal`` is a request
+    refused as a whole (someone else got there first, or the user may not),
+    linking to ``href``, where the page shows what may be done now.
     """
-    if not form.errors:
-        return {"errors": []}
+    errors: list[tuple[str, object]] = [(href, refusal)] if refusal else []
+    if form is None or not form.errors:
+        return {"errors": errors}
     fields = list(form)
+    visible = form.visible_fields()  # not a hidden input, such as a record's version
     # Radios have no one input to label, so they are linked by the field's own id.
-    first_field_id = (fields[0].id_for_label or fields[0].auto_id) if fields else ""
-    errors = [(f"#{first_field_id}", message) for message in form.non_field_errors()]
+    first_field_id = (visible[0].id_for_label or visible[0].auto_id) if visible else ""
+    errors += [(f"#{first_field_id}", message) for message in form.non_field_errors()]
     for field in fields:
         field_id = field.id_for_label or field.auto_id
         errors.extend((f"#{field_id}", message) for message in field.errors)
