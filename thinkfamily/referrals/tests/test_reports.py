@@ -12,10 +12,7 @@ from thinkfamily.people.tests.factories import make_agency, make_user
 from thinkfamily.referrals.annex_a import LIST_3_COLUMNS, annex_a_csv, annex_a_list_3
 from thinkfamily.referrals.tests import test_annex_a, test_measures
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.urls("thinkfamily.referrals.tests.report_urls"),
-]
+pytestmark = pytest.mark.django_db
 
 PERIOD = {"start": "2026-03-02", "end": "2026-09-14"}
 REFUSED_ROLES = [User.Role.CSC_WORKER, User.Role.PRACTITIONER, User.Role.AUDITOR]
