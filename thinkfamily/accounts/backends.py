@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Model
 
-from thinkfamily.accounts.models import User
+from thinkfamily.accounts.models import Agency, User
 from thinkfamily.matching.models import CandidatePair, Merge
 from thinkfamily.people.models import (
     Household,
@@ -161,8 +161,14 @@ class SafeguardingAccessBackend(ModelBackend):
         if isinstance(obj, Referral):
             return _may_on_referral(user_obj, perm, obj)
         if perm == MAKE_REFERRAL and isinstance(obj, Person):
-            # Anyone working on cases who may see a child may refer them.
-            return _works_on_cases(user_obj) and access_reason(user_obj, obj) is not None
+            # Anyone working on cases who may see a child may refer them to children's
+            # social care, except children's social care itself.
+            return (
+                _works_on_cases(user_obj)
+                and user_obj.agency is not None
+                and user_obj.agency.agency_type != Agency.AgencyType.CSC
+                and access_reason(user_obj, obj) is not None
+            )
         if perm == RECORD_CONCERN and isinstance(obj, Person):
             # Anyone working on cases who may see the person may record a worry about them.
             return _works_on_cases(user_obj) and access_reason(user_obj, obj) is not None

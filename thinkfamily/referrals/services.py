@@ -26,7 +26,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from thinkfamily.accounts.backends import ACT_ON_REFERRAL, CONFIRM_REFERRAL, MAKE_REFERRAL
+from thinkfamily.accounts.backends import (
+    ACT_ON_REFERRAL,
+    CONFIRM_REFERRAL,
+    MAKE_REFERRAL,
+    household_access_reason,
+)
 from thinkfamily.accounts.models import Agency, User
 from thinkfamily.audit.models import AuditEvent
 from thinkfamily.audit.services import audit_record
@@ -51,6 +56,16 @@ __all__ = [
 
 Status = Referral.Status
 Decision = ReferralChild.Decision
+
+#: Each status and the one step that may follow it.
+_NEXT = {
+    Status.AWAITING_MANAGER: Status.RECEIVED,
+    Status.RECEIVED: Status.ACKNOWLEDGED,
+    Status.ACKNOWLEDGED: Status.AWARENESS_CONFIRMED,
+    Status.AWARENESS_CONFIRMED: Status.DECIDED,
+    Status.DECIDED: Status.VISIT_INTENTION_RECORDED,
+    Status.VISIT_INTENTION_RECORDED: Status.CLOSED,
+}
 
 #: Statutory timescales in working days (England and Wales bank holidays excluded).
 TIMESCALES = {
@@ -160,18 +175,22 @@ def referral_make(
     referring agency to confirm it (``referral_manager_confirm``); a "yes"
     goes straight to children's social care.
     """
+    if by.agency is not None and by.agency.agency_type == Agency.AgencyType.CSC:
+        raise ApplicationError("Children's social care does not refer to itself.")
     problems: dict[str, str] = {}
     kept = [child for child in children if child.included]
     if not kept:
         problems["children"] = "Keep at least one child on the referral"
     for child in children:
-        if not child.included and not child.removal_reason.strip():
+        if not by.has_perm(MAKE_REFERRAL, child.person):
+            problems["children"] = "You may only refer children your agency may see"
+        elif not child.included and not child.removal_reason.strip():
             problems[f"removal_reason_{child.person.pk}"] = (
                 f"Enter why {child.person.given_name} {child.person.family_name} is not on "
                 "the referral"
             )
-        elif child.included and not by.has_perm(MAKE_REFERRAL, child.person):
-            problems["children"] = "You may only refer children your agency may see"
+    if household is not None and household_access_reason(by, household) is None:
+        problems["household"] = "You may only refer from a household your agency may see"
     if not concerns.strip():
         problems["concerns"] = "Describe the concerns"
     if not categories:
@@ -188,8 +207,6 @@ def referral_make(
         )
     assert by.agency_id is not None  # MAKE_REFERRAL is refused to users without an agency
     to_agency = to_agency or _csc_agency()
-    if to_agency.pk == by.agency_id:
-        raise ApplicationError("Children's social care does not refer to itself.")
     now = timezone.now()
     told = family_informed.answer == Referral.FamilyInformed.YES
     referral = Referral.objects.create(
@@ -274,13 +291,15 @@ def _record_step(
     return row
 
 
-def _take_step(
-    *, referral: Referral, by: User, version: int, expected: str, step: _Step, perm: str
+def _locked_for_step(
+    *, referral: Referral, by: User, version: int, expected: str, perm: str
 ) -> Referral:
-    """Move ``referral`` from ``expected`` to ``step.to``, if ``by`` may and nobody moved it first.
+    """The referral, locked, if ``by`` may take the step from ``expected`` at ``version``.
 
-    The referral row is locked and its version compared: a step taken from a
-    page showing an older version is refused, as is any step out of order.
+    Checked before anything the user typed, so that someone who may not act,
+    or who acts from a page that is out of date, is told that first. A step
+    taken from a page showing an older version is refused, as is any step
+    out of order.
     """
     locked = Referral.objects.select_for_update().get(pk=referral.pk)
     if not by.has_perm(perm, locked):
@@ -294,8 +313,19 @@ def _take_step(
     if locked.status != expected:
         raise ApplicationError(
             f"This referral is {locked.get_status_display().lower()}: it cannot be "
-            f"{Referral.Status(step.to).label.lower()} now. Steps are taken in order."
+            f"{_NEXT[Status(expected)].label.lower()} now. Steps are taken in order."
         )
+    return locked
+
+
+def _take_step(
+    *, referral: Referral, by: User, version: int, expected: str, step: _Step, perm: str
+) -> Referral:
+    """Move ``referral`` from ``expected`` to ``step.to``, if ``by`` may and nobody moved it
+    first."""
+    locked = _locked_for_step(
+        referral=referral, by=by, version=version, expected=expected, perm=perm
+    )
     now = timezone.now()
     Referral.objects.filter(pk=locked.pk, version=version).update(
         status=step.to, version=version + 1, **step.values
@@ -314,27 +344,31 @@ def _who_may(perm: str) -> str:
     return "Only children's social care workers and managers of the receiving agency may do this."
 
 
+@transaction.atomic
 def referral_manager_confirm(*, referral: Referral, by: User, version: int, note: str) -> Referral:
     """A manager of the referring agency confirms the reason the family was not told; sends it."""
+    _locked_for_step(
+        referral=referral, by=by, version=version, expected=Status.AWAITING_MANAGER,
+        perm=CONFIRM_REFERRAL,
+    )  # fmt: skip
     if not note.strip():
         raise ApplicationError(
             "Enter why you agree the family should not be told.", extra={"note": "Enter a note"}
         )
-    with transaction.atomic():
-        now = timezone.now()
-        step = _Step(
-            Status.RECEIVED,
-            f"Manager confirmed the family was not told "
-            f"({referral.get_not_informed_reason_display().lower()}); "
-            f"received by {referral.to_agency.name}.",
-            note=note.strip(),
-            values={"manager_confirmed_by_id": by.pk, "manager_confirmed_at": now}
-            | _receipt_values(now),
-        )
-        return _take_step(
-            referral=referral, by=by, version=version, expected=Status.AWAITING_MANAGER,
-            step=step, perm=CONFIRM_REFERRAL,
-        )  # fmt: skip
+    now = timezone.now()
+    step = _Step(
+        Status.RECEIVED,
+        f"Manager confirmed the family was not told "
+        f"({referral.get_not_informed_reason_display().lower()}); "
+        f"received by {referral.to_agency.name}.",
+        note=note.strip(),
+        values={"manager_confirmed_by_id": by.pk, "manager_confirmed_at": now}
+        | _receipt_values(now),
+    )
+    return _take_step(
+        referral=referral, by=by, version=version, expected=Status.AWAITING_MANAGER,
+        step=step, perm=CONFIRM_REFERRAL,
+    )  # fmt: skip
 
 
 @transaction.atomic
@@ -367,6 +401,13 @@ def referral_confirm_family_awareness(
     (the referrer will tell them, children's social care will, or they are
     not to be told yet because of the risk of harm), with a reason.
     """
+    _locked_for_step(
+        referral=referral,
+        by=by,
+        version=version,
+        expected=Status.ACKNOWLEDGED,
+        perm=ACT_ON_REFERRAL,
+    )
     problems: dict[str, str] = {}
     if not family_aware:
         if telling_decision not in Referral.TellingDecision.values:
@@ -416,6 +457,13 @@ def referral_decide(
     discussion needs its date and sets the initial child protection
     conference 15 working days after it.
     """
+    _locked_for_step(
+        referral=referral,
+        by=by,
+        version=version,
+        expected=Status.AWARENESS_CONFIRMED,
+        perm=ACT_ON_REFERRAL,
+    )
     kept = {c.person_id: c for c in referral.children.filter(included=True)}
     problems: dict[str, str] = {}
     for person_id, child in kept.items():
@@ -428,15 +476,19 @@ def referral_decide(
     if set(decisions) - set(kept):
         problems["decisions"] = "Decide only for the children kept on the referral"
     chosen = {decision for decision, _ in decisions.values()}
+    assert referral.received_at is not None  # decided only after it was received
+    received_on = timezone.localdate(referral.received_at)
     if Decision.STRATEGY_DISCUSSION in chosen and strategy_discussion_on is None:
         problems["strategy_discussion_on"] = "Enter the date of the strategy discussion"
+    elif strategy_discussion_on is not None and strategy_discussion_on < received_on:
+        problems["strategy_discussion_on"] = (
+            "The strategy discussion cannot be before the referral was received"
+        )
     if problems:
         raise ApplicationError(
             "The decision could not be recorded: " + "; ".join(problems.values()) + ".",
             extra=problems,
         )
-    assert referral.received_at is not None
-    received_on = timezone.localdate(referral.received_at)
     values: dict[str, Any] = {"decided_at": timezone.now()}
     if Decision.ASSESSMENT in chosen:
         values["assessment_due_on"] = add_working_days(received_on, TIMESCALES["assessment"])
@@ -478,10 +530,20 @@ def referral_record_visit_intention(
 ) -> Referral:
     """Record that the family was told children's social care intends to visit (when and how),
     or the reason it was not."""
+    _locked_for_step(
+        referral=referral, by=by, version=version, expected=Status.DECIDED, perm=ACT_ON_REFERRAL
+    )
     problems: dict[str, str] = {}
     if communicated:
+        assert referral.received_at is not None  # a visit intention follows a decision
         if communicated_on is None:
             problems["communicated_on"] = "Enter when the family was told of the visit"
+        elif communicated_on > timezone.localdate():
+            problems["communicated_on"] = "The date the family was told must not be in the future"
+        elif communicated_on < timezone.localdate(referral.received_at):
+            problems["communicated_on"] = (
+                "The date the family was told cannot be before the referral was received"
+            )
         if how not in Referral.InformedHow.values:
             problems["how"] = "Select how the family was told of the visit"
     elif not reason_not.strip():
@@ -516,6 +578,13 @@ def referral_close(
     *, referral: Referral, by: User, version: int, outcome_feedback: str
 ) -> Referral:
     """Close the referral with the outcome fed back to the referrer (who then sees it)."""
+    _locked_for_step(
+        referral=referral,
+        by=by,
+        version=version,
+        expected=Status.VISIT_INTENTION_RECORDED,
+        perm=ACT_ON_REFERRAL,
+    )
     if not outcome_feedback.strip():
         raise ApplicationError(
             "Enter the outcome fed back to the referrer.",

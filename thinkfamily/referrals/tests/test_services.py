@@ -426,3 +426,84 @@ def test_decisions_are_recorded_for_each_child(family):
         )
     )
     assert decisions == {"Ava": "early_help", "Ben": "early_help"}
+
+
+def test_who_may_act_and_whether_the_page_is_current_are_checked_before_what_was_typed(family):
+    referral, worker = decided(family)
+    stranger = make_user(family.gp)
+    error = refused(
+        referral_record_visit_intention,
+        referral=referral,
+        by=stranger,
+        version=referral.version,
+        communicated=True,
+    )
+    assert "Only children's social care workers and managers" in error.message
+    error = refused(
+        referral_record_visit_intention,
+        referral=referral,
+        by=worker,
+        version=referral.version - 1,
+        communicated=True,
+    )
+    assert error.message.startswith("Someone else has updated this referral")
+
+
+def test_dates_of_the_visit_intention_and_the_strategy_discussion_must_be_possible(family):
+    referral, worker = decided(family)
+    received = timezone.localdate(referral.received_at)
+    for day, message in (
+        (
+            timezone.localdate() + dt.timedelta(days=1),
+            "The date the family was told must not be in the future",
+        ),
+        (
+            received - dt.timedelta(days=1),
+            "The date the family was told cannot be before the referral was received",
+        ),
+    ):
+        error = refused(
+            referral_record_visit_intention,
+            referral=referral,
+            by=worker,
+            version=referral.version,
+            communicated=True,
+            communicated_on=day,
+            how="phone",
+        )
+        assert error.extra == {"communicated_on": message}
+    other = carter_family_again()
+    worker = social_worker(other)
+    fresh = gp_refers(other)
+    fresh = referral_acknowledge(referral=fresh, by=worker, version=fresh.version)
+    fresh = referral_confirm_family_awareness(
+        referral=fresh, by=worker, version=fresh.version, family_aware=True
+    )
+    error = refused(
+        referral_decide,
+        referral=fresh,
+        by=worker,
+        version=fresh.version,
+        decisions={other.ava.pk: ("strategy_s47", "x"), other.ben.pk: ("strategy_s47", "x")},
+        strategy_discussion_on=received - dt.timedelta(days=3),
+    )
+    assert error.extra == {
+        "strategy_discussion_on": "The strategy discussion cannot be before the referral was "
+        "received"
+    }
+
+
+def test_a_child_the_referrer_may_not_see_cannot_even_be_listed_as_removed(family):
+    error = refused(
+        referral_make,
+        by=make_user(family.hv),
+        children=[
+            ChildOnReferral(family.ben, True),
+            ChildOnReferral(family.gus, False, removal_reason="Lives elsewhere."),
+        ],
+        concerns="x",
+        categories=["neglect"],
+        done_so_far="x",
+        family_informed=TOLD,
+    )
+    assert error.extra == {"children": "You may only refer children your agency may see"}
