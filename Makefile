@@ -67,7 +67,8 @@ format: install ## ruff: fix what can be fixed and format
 typecheck: install ## mypy on the services, selectors and pure packages
 	$(BIN)/mypy thinkfamily/*/services.py thinkfamily/*/selectors.py thinkfamily/matching/services/*.py thinkfamily/matching/deterministic.py thinkfamily/extracts/reader.py thinkfamily/linkage/*.py \
 		thinkfamily/families/genogram.py thinkfamily/people/family.py thinkfamily/prompts/visibility.py \
-		thinkfamily/prompts/rules.py thinkfamily/core/working_days.py
+		thinkfamily/prompts/rules.py thinkfamily/core/working_days.py \
+		thinkfamily/referrals/annex_a.py thinkfamily/referrals/measures.py
 
 bench: install ## Benchmark synth + import (BENCH_PEOPLE, BENCH_POSTGRES); appends to docs/benchmarks.md
 	$(THINKFAMILY) bench import --people $${BENCH_PEOPLE:-300000} --postgres $${BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/postgres} --write
