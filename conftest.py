@@ -62,6 +62,15 @@ def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     context.close()
 
 
+@pytest.fixture
+def page_without_javascript(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
+    """A tab with JavaScript switched off: every page must work without it."""
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
 @pytest.fixture(autouse=True)
 def _no_linkage_model(settings: Any, tmp_path: Path) -> None:
     """Each test starts with no trained linkage model (identifiers only) unless it loads one."""

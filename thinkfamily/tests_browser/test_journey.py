@@ -9,13 +9,11 @@ compiled stylesheet, ``npm run build:css``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import Browser, ConsoleMessage, Page, Response, expect
-from pytest_django.live_server_helper import LiveServer
+from playwright.sync_api import ConsoleMessage, Page, Response, expect
 
 from thinkfamily.accounts.models import Agency, User
 from thinkfamily.people.models import HouseholdMembership
@@ -75,14 +73,6 @@ def family(transactional_db: None) -> None:
     make_user(
         school, User.Role.DESIGNATED_SAFEGUARDING_LEAD, username="testy.dsl", password=PASSWORD
     )
-
-
-@pytest.fixture
-def page_without_javascript(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
-    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
 
 
 @pytest.fixture

@@ -11,12 +11,10 @@ signs in again and sees the outcome. Once with JavaScript and once without.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
-from pytest_django.live_server_helper import LiveServer
+from playwright.sync_api import Page, expect
 
 from thinkfamily.accounts.models import User
 from thinkfamily.people.tests.factories import PASSWORD, make_user
@@ -37,14 +35,6 @@ def family(transactional_db: None) -> Family:
     make_user(family.gp, User.Role.MANAGER, username="testy.gpmanager", password=PASSWORD)
     make_user(family.csc, User.Role.CSC_WORKER, username="testy.sw", password=PASSWORD)
     return family
-
-
-@pytest.fixture
-def page_without_javascript(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
-    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
 
 
 def sign_in(page: Page, username: str) -> None:

@@ -9,12 +9,10 @@ child, known to both agencies), then undoes the merge from the merges page
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
-from pytest_django.live_server_helper import LiveServer
+from playwright.sync_api import Page, expect
 
 from thinkfamily.accounts.models import Agency, User
 from thinkfamily.matching.models import CandidatePair, Merge
@@ -44,14 +42,6 @@ def pair(transactional_db: None) -> CandidatePair:
     tom = make_person_with_record(school, "Tom", "Testfamily", dt.date(2019, 4, 3), sex="M")
     make_user(csc, User.Role.CSC_MANAGER, username="testy.manager", password=PASSWORD)
     return make_candidate(tom.records.get(), thomas.records.get(), probability=0.875)
-
-
-@pytest.fixture
-def page_without_javascript(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
-    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
 
 
 def review_confirm_and_undo(page: Page, pair: CandidatePair) -> None:
