@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "thinkfamily.prompts",
     "thinkfamily.families",
     "thinkfamily.referrals",
+    "thinkfamily.conversations",
+    "thinkfamily.agreements",
 ]
 
 MIDDLEWARE = [

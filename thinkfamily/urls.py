@@ -10,4 +10,6 @@ urlpatterns = [
     path("", include("thinkfamily.families.urls")),
     path("", include("thinkfamily.events.urls")),
     path("", include("thinkfamily.referrals.urls")),
+    path("", include("thinkfamily.conversations.urls")),
+    path("", include("thinkfamily.agreements.urls")),
 ]

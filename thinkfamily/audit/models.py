@@ -45,6 +45,13 @@ class AuditEvent(models.Model):
         ANSWER_PROMPT = "answer_prompt", "Answered a prompt"
         REFERRAL_STEP = "referral_step", "Took a step on a referral"
         VIEW_REFERRAL = "view_referral", "Viewed a referral"
+        RECORD_CONVERSATION = "record_conversation", "Recorded or amended a conversation"
+        ACKNOWLEDGE_CONVERSATION = "acknowledge_conversation", "Acknowledged or disputed a record"
+        UPDATE_ACTION = "update_action", "Updated an agreed action"
+        VIEW_CONVERSATION = "view_conversation", "Viewed a conversation"
+        RECORD_AGREEMENT = "record_agreement", "Recorded or changed a verbal agreement"
+        REVIEW_AGREEMENT = "review_agreement", "Reviewed a verbal agreement"
+        VIEW_AGREEMENT = "view_agreement", "Viewed a verbal agreement"
 
     occurred_at = models.DateTimeField()
     actor = models.ForeignKey(

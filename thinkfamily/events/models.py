@@ -50,6 +50,8 @@ class Event(models.Model):
         INCIDENT = "incident", "Incident"
         ASSESSMENT = "assessment", "Assessment"
         NOTE = "note", "Note"
+        CONVERSATION = "conversation", "Professional conversation"
+        AGREEMENT = "agreement", "Verbal agreement"
 
     class Category(models.TextChoices):
         NEGLECT = "neglect", "Neglect"
@@ -82,6 +84,10 @@ class Event(models.Model):
     content_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    #: Entries Think Family writes itself from its own records; an agency extract never
+    #: carries them (the contract's event types are the others).
+    RECORDED_HERE = frozenset({EventType.CONVERSATION, EventType.AGREEMENT})
 
     objects = EventQuerySet.as_manager()
 

@@ -1,0 +1,1 @@
+"""The register of verbal agreements made with families: need, network, review."""

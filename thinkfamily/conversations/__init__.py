@@ -1,0 +1,1 @@
+"""Professional conversations about a family, with a clear status, outcomes and owned actions."""
