@@ -10,10 +10,11 @@ states which rule applied, for the audit trail.
 from __future__ import annotations
 
 from django.contrib.auth.backends import ModelBackend
+from django.db import models
 from django.db.models import Model
 
 from thinkfamily.accounts.models import Agency, User
-from thinkfamily.agreements.models import VerbalAgreement
+from thinkfamily.conversations.models import Action, Conversation
 from thinkfamily.matching.models import CandidatePair, Merge
 from thinkfamily.people.models import (
     Household,
@@ -136,53 +137,47 @@ def decides_linkage(user: User) -> bool:
 
 
 # ---------------------------------------------------------------------------
-# Verbal agreements (issue 6)
+# Professional conversations (issue 6): who may read, record, amend, acknowledge, close actions
 
-VIEW_AGREEMENT = "agreements.view_agreement"
-RECORD_AGREEMENT = "agreements.record_agreement"
-ACT_ON_AGREEMENT = "agreements.act_on_agreement"
-SIGN_OFF_AGREEMENT = "agreements.sign_off_agreement"
-CHANGE_AGREEMENT_POLICY = "agreements.change_policy"
-VIEW_AGREEMENT_COMPLIANCE = "agreements.view_compliance"
-AGREEMENT_PERMS = frozenset(
-    {VIEW_AGREEMENT, RECORD_AGREEMENT, ACT_ON_AGREEMENT, SIGN_OFF_AGREEMENT,
-     CHANGE_AGREEMENT_POLICY, VIEW_AGREEMENT_COMPLIANCE}
-)  # fmt: skip
-#: Roles in the recording agency that sign off a verbal agreement (never the recorder's own).
-AGREEMENT_SIGN_OFF_ROLES = frozenset({User.Role.MANAGER, User.Role.DESIGNATED_SAFEGUARDING_LEAD})
+VIEW_CONVERSATION = "conversations.view_conversation"
+RECORD_CONVERSATION = "conversations.record_conversation"
+AMEND_CONVERSATION = "conversations.amend_conversation"
+ACKNOWLEDGE_CONVERSATION = "conversations.acknowledge_conversation"
+CLOSE_ACTION = "conversations.close_action"
+VIEW_CONVERSATION_COMPLIANCE = "conversations.view_compliance"
+
+#: Roles in the recording agency that may correct a colleague's record of a conversation.
+CONVERSATION_AMENDING_ROLES = frozenset(
+    {User.Role.MANAGER, User.Role.DESIGNATED_SAFEGUARDING_LEAD, User.Role.CSC_MANAGER}
+)
 
 
-def _may_on_agreements(user: User, perm: str, obj: Model | None) -> bool:
-    """Verbal agreements: read by the recording agency, agencies that know a child it
-    concerns, and the family-wide roles; recorded by anyone working on cases who may see the
-    household; shared and reviewed only by the recording agency's staff; signed off by a
-    manager of the recording agency who is not the recorder; the settings and the compliance
-    figures are the partnership's."""
+def _may_on_conversation(user: User, perm: str, obj: Conversation | Action) -> bool:
+    """Read: the recording agency, the participants' agencies, and the family-wide roles.
+    Amend: the recorder, or a manager of the recording agency. Acknowledge: a participant
+    with an account. Close an action: the owner agency's case staff, or the recorder."""
     if not user.is_active or user.agency_id is None:
         return False
-    if perm in (CHANGE_AGREEMENT_POLICY, VIEW_AGREEMENT_COMPLIANCE):
-        return obj is None and user.role == User.Role.PARTNERSHIP_MANAGER
-    if perm == RECORD_AGREEMENT:
-        return (
-            isinstance(obj, Household)
-            and _works_on_cases(user)
-            and household_access_reason(user, obj) is not None
+    if isinstance(obj, Action):
+        conversation = obj.conversation
+        return perm == CLOSE_ACTION and (
+            user.pk == conversation.recorded_by_id
+            or (_works_on_cases(user) and user.agency_id == obj.owner_agency_id)
         )
-    if not isinstance(obj, VerbalAgreement):
-        return False
-    own_agency = user.agency_id == obj.recording_agency_id
-    if perm == VIEW_AGREEMENT:
+    if perm == VIEW_CONVERSATION:
         return (
             user.sees_whole_families
-            or own_agency
-            or obj.children.filter(records__agency_id=user.agency_id).exists()
+            or user.agency_id == obj.recording_agency_id
+            or obj.participants.filter(
+                models.Q(agency_id=user.agency_id) | models.Q(user__agency_id=user.agency_id)
+            ).exists()
         )
-    if perm == ACT_ON_AGREEMENT:
-        return own_agency and _works_on_cases(user)
-    if perm == SIGN_OFF_AGREEMENT:
-        return (
-            own_agency and user.role in AGREEMENT_SIGN_OFF_ROLES and user.pk != obj.recorded_by_id
+    if perm == AMEND_CONVERSATION:
+        return user.pk == obj.recorded_by_id or (
+            user.agency_id == obj.recording_agency_id and user.role in CONVERSATION_AMENDING_ROLES
         )
+    if perm == ACKNOWLEDGE_CONVERSATION:
+        return obj.participants.filter(user_id=user.pk).exists()
     return False
 
 
@@ -192,8 +187,6 @@ class SafeguardingAccessBackend(ModelBackend):
     def has_perm(self, user_obj: object, perm: str, obj: Model | None = None) -> bool:
         if not isinstance(user_obj, User):
             return False
-        if perm in AGREEMENT_PERMS:
-            return _may_on_agreements(user_obj, perm, obj)
         if perm == REVIEW_CANDIDATE and (obj is None or isinstance(obj, CandidatePair)):
             # The role decides, not the pair: a manager reviews every pair in the partnership.
             return decides_linkage(user_obj)
@@ -208,6 +201,12 @@ class SafeguardingAccessBackend(ModelBackend):
                 and user_obj.agency_id is not None
                 and user_obj.role == User.Role.PARTNERSHIP_MANAGER
             )
+        if perm == VIEW_CONVERSATION_COMPLIANCE and obj is None:
+            return _referral_oversight(user_obj, VIEW_REFERRAL_MEASURES)  # partnership managers
+        if isinstance(obj, (Conversation, Action)):
+            return _may_on_conversation(user_obj, perm, obj)
+        if perm == RECORD_CONVERSATION and isinstance(obj, Person):
+            return _works_on_cases(user_obj) and access_reason(user_obj, obj) is not None
         if perm in (VIEW_REFERRAL_MEASURES, EXPORT_ANNEX_A) and obj is None:
             return _referral_oversight(user_obj, perm)
         if obj is None:
