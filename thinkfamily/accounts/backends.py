@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Model
 
 from thinkfamily.accounts.models import Agency, User
+from thinkfamily.agreements.models import VerbalAgreement
 from thinkfamily.conversations.models import Action, Conversation
 from thinkfamily.matching.models import CandidatePair, Merge
 from thinkfamily.people.models import (
@@ -181,12 +182,65 @@ def _may_on_conversation(user: User, perm: str, obj: Conversation | Action) -> b
     return False
 
 
+# ---------------------------------------------------------------------------
+# Verbal agreements (issue 6)
+
+VIEW_AGREEMENT = "agreements.view_agreement"
+RECORD_AGREEMENT = "agreements.record_agreement"
+ACT_ON_AGREEMENT = "agreements.act_on_agreement"
+SIGN_OFF_AGREEMENT = "agreements.sign_off_agreement"
+CHANGE_AGREEMENT_POLICY = "agreements.change_policy"
+VIEW_AGREEMENT_COMPLIANCE = "agreements.view_compliance"
+AGREEMENT_PERMS = frozenset(
+    {VIEW_AGREEMENT, RECORD_AGREEMENT, ACT_ON_AGREEMENT, SIGN_OFF_AGREEMENT,
+     CHANGE_AGREEMENT_POLICY, VIEW_AGREEMENT_COMPLIANCE}
+)  # fmt: skip
+#: Roles in the recording agency that sign off a verbal agreement (never the recorder's own).
+AGREEMENT_SIGN_OFF_ROLES = frozenset({User.Role.MANAGER, User.Role.DESIGNATED_SAFEGUARDING_LEAD})
+
+
+def _may_on_agreements(user: User, perm: str, obj: Model | None) -> bool:
+    """Verbal agreements: read by the recording agency, agencies that know a child it
+    concerns, and the family-wide roles; recorded by anyone working on cases who may see the
+    household; shared and reviewed only by the recording agency's staff; signed off by a
+    manager of the recording agency who is not the recorder; the settings and the compliance
+    figures are the partnership's."""
+    if not user.is_active or user.agency_id is None:
+        return False
+    if perm in (CHANGE_AGREEMENT_POLICY, VIEW_AGREEMENT_COMPLIANCE):
+        return obj is None and user.role == User.Role.PARTNERSHIP_MANAGER
+    if perm == RECORD_AGREEMENT:
+        return (
+            isinstance(obj, Household)
+            and _works_on_cases(user)
+            and household_access_reason(user, obj) is not None
+        )
+    if not isinstance(obj, VerbalAgreement):
+        return False
+    own_agency = user.agency_id == obj.recording_agency_id
+    if perm == VIEW_AGREEMENT:
+        return (
+            user.sees_whole_families
+            or own_agency
+            or obj.children.filter(records__agency_id=user.agency_id).exists()
+        )
+    if perm == ACT_ON_AGREEMENT:
+        return own_agency and _works_on_cases(user)
+    if perm == SIGN_OFF_AGREEMENT:
+        return (
+            own_agency and user.role in AGREEMENT_SIGN_OFF_ROLES and user.pk != obj.recorded_by_id
+        )
+    return False
+
+
 class SafeguardingAccessBackend(ModelBackend):
     """Django's model backend for sign-in, plus object-level rules for case records."""
 
     def has_perm(self, user_obj: object, perm: str, obj: Model | None = None) -> bool:
         if not isinstance(user_obj, User):
             return False
+        if perm in AGREEMENT_PERMS:
+            return _may_on_agreements(user_obj, perm, obj)
         if perm == REVIEW_CANDIDATE and (obj is None or isinstance(obj, CandidatePair)):
             # The role decides, not the pair: a manager reviews every pair in the partnership.
             return decides_linkage(user_obj)
