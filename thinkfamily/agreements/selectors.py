@@ -123,10 +123,13 @@ def agreement_detail(
     )
 
 
-def agreement_network(*, agreement: VerbalAgreement, viewer: User) -> list[Person]:
-    """Who the agreement can be shared with: everyone who has lived in the household, and the
-    people any agency records as related to them (a grandparent, say), that the viewer may see;
-    by name."""
+def agreement_network(
+    *, agreement: VerbalAgreement, viewer: User, today: dt.date | None = None
+) -> list[Person]:
+    """Who the agreement can be shared with: the adults who have lived in the household and the
+    adults any agency records as related to them (a grandparent, say), other than those who
+    made it, that the viewer may see; by name."""
+    today = today or timezone.localdate()
     members = set(
         HouseholdMembership.objects.filter(household_id=agreement.household_id).values_list(
             "person_id", flat=True
@@ -136,9 +139,11 @@ def agreement_network(*, agreement: VerbalAgreement, viewer: User) -> list[Perso
         Q(record__person_id__in=members) | Q(related_record__person_id__in=members)
     ).values_list("record__person_id", "related_record__person_id")
     ids = members | {pk for pair in related for pk in pair if pk is not None}
+    ids -= set(agreement.made_with.values_list("pk", flat=True))
     may_see = people_visible_among(viewer, ids)
     return sorted(
-        Person.objects.filter(pk__in=may_see), key=lambda p: (p.family_name, p.given_name, p.pk)
+        (p for p in Person.objects.filter(pk__in=may_see) if not p.is_child_on(today)),
+        key=lambda p: (p.family_name, p.given_name, p.pk),
     )
 
 

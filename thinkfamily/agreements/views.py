@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from thinkfamily.accounts.backends import (
+    ACT_ON_AGREEMENT,
     CHANGE_AGREEMENT_POLICY,
     RECORD_AGREEMENT,
     VIEW_AGREEMENT_COMPLIANCE,
@@ -139,12 +140,13 @@ def agreement(request: SignedInRequest, pk: int) -> HttpResponse:
     except VerbalAgreement.DoesNotExist:
         raise Http404("No verbal agreement you may see has this id.") from None
     record = detail.agreement
-    network = agreement_network(agreement=record, viewer=request.user) if detail.may_act else []
+    may_share = request.user.has_perm(ACT_ON_AGREEMENT, record)
+    network = agreement_network(agreement=record, viewer=request.user) if may_share else []
     action = request.POST.get("action", "") if request.method == "POST" else ""
     data = request.POST if action else None
     share_form = ShareForm(data if action == "share" else None, network=network, prefix="share")
     review_form = ReviewForm(data if action == "review" else None, prefix="review")
-    if action in ("share", "review") and not detail.may_act:
+    if action in ("share", "review") and not may_share:
         raise PermissionDenied("Only staff of the agency that recorded this agreement may do this.")
     if action == "sign_off" and not detail.may_sign_off:
         raise PermissionDenied(

@@ -186,3 +186,20 @@ def test_the_family_page_shows_the_verbal_agreements_section(client, family):
     page = client.get(family.home.get_absolute_url()).content.decode()
     assert "Verbal agreements" in page and "overdue a review" in page
     assert "shared with nobody in the family's network" in page
+
+
+def test_reviewing_a_closed_agreement_is_refused_with_the_reason(client, family):
+    hv = health_visitor(family)
+    agreement = bens_feeding(family, by=hv)
+    client.force_login(hv)
+    url = agreement.get_absolute_url()
+    review = {
+        "review-outcome": "ended",
+        "review-note": "Done.",
+        "review-reviewed_on": typed(today()),
+    }
+    assert client.post(url, {"action": "review", **review}).status_code == 302
+    response = client.post(url, {"action": "review", **review})
+    assert response.status_code == 400
+    assert "This agreement is ended: it has no review due." in response.content.decode()
+    assert AgreementReview.objects.count() == 1
