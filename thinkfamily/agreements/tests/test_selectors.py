@@ -192,3 +192,20 @@ def test_compliance_figures_by_agency_and_month_against_a_hand_built_set(family)
         1, 1, 1, 1,
     )  # fmt: skip
     assert len(rows) == 2
+
+
+def test_every_read_is_audited(family):
+    hv = health_visitor(family)
+    agreement = bens_feeding(family, by=hv)
+    agreement_register(viewer=hv)
+    family_agreements(household=family.home, viewer=hv)
+    agreement_detail(agreement_id=agreement.pk, viewer=hv)
+    agreement_compliance(viewer=make_user(family.csc, User.Role.PARTNERSHIP_MANAGER))
+    audited = list(
+        AuditEvent.objects.filter(
+            action__in=[AuditEvent.Action.VIEW_AGREEMENT, AuditEvent.Action.VIEW_WORKLIST]
+        ).values_list("object_type", flat=True)
+    )
+    assert sorted(audited) == [
+        "agreement_compliance", "household", "verbal_agreement", "verbal_agreements",
+    ]  # fmt: skip

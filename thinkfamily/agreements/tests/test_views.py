@@ -203,3 +203,22 @@ def test_reviewing_a_closed_agreement_is_refused_with_the_reason(client, family)
     assert response.status_code == 400
     assert "This agreement is ended: it has no review due." in response.content.decode()
     assert AgreementReview.objects.count() == 1
+
+
+def test_the_agreement_and_its_review_appear_on_the_child_s_and_the_family_chronology(
+    client, family
+):
+    hv = health_visitor(family)
+    agreement = bens_feeding(family, by=hv)
+    client.force_login(hv)
+    url = agreement.get_absolute_url()
+    review = {
+        "review-outcome": "ended",
+        "review-note": "Done.",
+        "review-reviewed_on": typed(today()),
+    }
+    client.post(url, {"action": "review", **review})
+    for page in (family.ben.get_absolute_url(), family.home.get_absolute_url()):
+        text = client.get(page).content.decode()
+        assert f"Verbal agreement {agreement.pk}: recorded by North Health Visiting" in text
+        assert f"Verbal agreement {agreement.pk}: reviewed" in text
