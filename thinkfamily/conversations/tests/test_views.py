@@ -1,0 +1,185 @@
+"""The conversation pages: recording, answering, amending, closing actions, worklist, compliance."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from thinkfamily.accounts.models import User
+from thinkfamily.conversations.models import Acknowledgement, Action, Conversation
+from thinkfamily.conversations.services import conversation_acknowledge
+from thinkfamily.conversations.tests.helpers import Team, team, what_if
+from thinkfamily.people.tests.factories import make_user
+from thinkfamily.prompts.tests.family import Family, carter_family
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def family() -> Family:
+    return carter_family()
+
+
+@pytest.fixture
+def people(family: Family) -> Team:
+    return team(family)
+
+
+def _as(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _record_form(family: Family, people: Team, **changes: str) -> dict[str, object]:
+    data: dict[str, object] = {
+        "kind": "what_if",
+        "held_on": timezone.localdate().strftime("%d %m %Y"),
+        "children": [str(family.ava.pk), str(family.ben.pk)],
+        "participants": f"{people.gp.username}\n{people.hv.username}",
+        "others": "PC Ada Moss, County Police",
+        "status": "advice_given",
+        "outcomes": "School will offer Ava breakfast club daily.\nThe health visitor will weigh "
+        "Ben this week.",
+        "action_1": "Weigh Ben at home.",
+        "action_1_agency": str(family.hv.pk),
+        "action_1_due_on": (timezone.localdate() + dt.timedelta(days=7)).strftime("%d %m %Y"),
+    }
+    data.update(changes)
+    return data
+
+
+def test_recording_from_the_family_page_lists_the_children_ticked(
+    family: Family, people: Team
+) -> None:
+    url = reverse("conversations:new") + f"?household={family.home.pk}"
+    page = _as(people.dsl).get(url)
+    assert page.status_code == 200
+    assert "Ava Carter" in page.text and "Ben Carter" in page.text
+    response = _as(people.dsl).post(url, _record_form(family, people))
+    conversation = Conversation.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == conversation.get_absolute_url()
+    assert conversation.household == family.home
+    assert conversation.participants.count() == 3
+    assert conversation.actions.get().owner_agency == family.hv
+
+
+def test_a_record_with_an_unknown_participant_and_an_unowned_action_is_refused_by_name(
+    family: Family, people: Team
+) -> None:
+    url = reverse("conversations:new") + f"?household={family.home.pk}"
+    response = _as(people.dsl).post(
+        url, _record_form(family, people, participants="no.such.person", action_1_agency="")
+    )
+    assert response.status_code == 400
+    assert "No one has the username “no.such.person”" in response.text
+    response = _as(people.dsl).post(
+        url, _record_form(family, people, action_1_agency="", status="", outcomes="agreed")
+    )
+    assert response.status_code == 400
+    assert "Action 1 needs the agency that owns it" in response.text
+    assert "Select what the conversation came to" in response.text
+    assert "is not a sentence" in response.text
+    assert not Conversation.objects.exists()
+
+
+def test_recording_about_a_family_one_may_not_see_is_not_found(family: Family) -> None:
+    outsider = make_user(family.police)
+    url = reverse("conversations:new") + f"?household={family.dads.pk}"
+    assert _as(outsider).get(url).status_code == 404
+
+
+def test_the_gp_acknowledges_and_the_health_visitor_disputes_on_the_record_page(
+    family: Family, people: Team
+) -> None:
+    conversation = what_if(family, people)
+    url = conversation.get_absolute_url()
+    page = _as(people.gp).get(url)
+    assert "Your answer to version 1" in page.text
+    assert _as(people.gp).post(url, {"version": 1, "answer": "acknowledged"}).status_code == 302
+    refused = _as(people.hv).post(url, {"version": 1, "answer": "disputed", "comment": ""})
+    assert refused.status_code == 400
+    assert "Enter what is inaccurate in the record" in refused.text
+    disputed = _as(people.hv).post(
+        url, {"version": 1, "answer": "disputed", "comment": "Wrong week."}
+    )
+    assert disputed.status_code == 302
+    again = _as(people.gp).post(url, {"version": 1, "answer": "acknowledged"})
+    assert again.status_code == 403
+    assert "already acknowledged or disputed version 1" in again.text
+    assert Acknowledgement.objects.count() == 2
+    assert "Version 1 of this record is disputed" in _as(people.dsl).get(url).text
+
+
+def test_amending_makes_a_new_version_and_old_versions_stay_on_the_page(
+    family: Family, people: Team
+) -> None:
+    conversation = what_if(family, people)
+    conversation_acknowledge(conversation=conversation, by=people.gp, version=1)
+    amend = reverse("conversations:amend", args=[conversation.pk])
+    assert _as(people.gp).get(amend).status_code == 403
+    response = _as(people.dsl).post(
+        amend,
+        {"version": 1, "status": "decision_made", "summary": "",
+         "outcomes": "The health visitor will weigh Ben next week."},
+    )  # fmt: skip
+    assert response.status_code == 302
+    page = _as(people.gp).get(conversation.get_absolute_url())
+    assert "Version 2 (current)" in page.text
+    assert "Earlier versions" in page.text
+    assert "School will offer Ava a place at breakfast club every day." in page.text
+    assert "Your answer to version 2" in page.text
+    stale = _as(people.dsl).post(
+        amend, {"version": 1, "status": "advice_given", "outcomes": "Anything at all here."}
+    )
+    assert stale.status_code == 409
+
+
+def test_an_action_is_closed_from_the_record_page_only_by_those_who_may(
+    family: Family, people: Team
+) -> None:
+    conversation = what_if(family, people)
+    action = conversation.actions.get()
+    url = reverse("conversations:action_close", args=[action.pk])
+    assert _as(people.gp).post(url, {"outcome": "done", "text": "x"}).status_code == 403
+    missing = _as(people.hv).post(url, {"outcome": "done", "text": ""})
+    assert missing.status_code == 400
+    assert "Enter what was done (the evidence)" in missing.text
+    assert _as(people.hv).post(url, {"outcome": "done", "text": "Weighed."}).status_code == 302
+    assert Action.objects.get().state == "done"
+
+
+def test_the_record_page_is_not_found_for_an_agency_that_took_no_part(
+    family: Family, people: Team
+) -> None:
+    conversation = what_if(family, people)
+    outsider = _as(make_user(family.police))
+    assert outsider.get(conversation.get_absolute_url()).status_code == 404
+    answer = outsider.post(
+        conversation.get_absolute_url(), {"version": 1, "answer": "acknowledged"}
+    )
+    assert answer.status_code == 404
+
+
+def test_the_worklist_and_the_family_page_show_what_waits(family: Family, people: Team) -> None:
+    conversation = what_if(family, people)
+    page = _as(people.gp).get(reverse("conversations:worklist"))
+    assert "Records for you to acknowledge" in page.text
+    assert conversation.get_absolute_url() in page.text
+    family_page = _as(people.dsl).get(family.home.get_absolute_url())
+    assert "Not yet acknowledged by everyone" in family_page.text
+
+
+def test_the_compliance_page_is_for_partnership_managers_only(family: Family, people: Team) -> None:
+    what_if(family, people)
+    url = reverse("conversations:compliance")
+    manager = make_user(family.csc, User.Role.PARTNERSHIP_MANAGER)
+    page = _as(manager).get(url)
+    assert page.status_code == 200
+    assert "Brookfield School" in page.text
+    assert _as(people.dsl).get(url).status_code == 403
