@@ -183,3 +183,15 @@ def test_the_compliance_page_is_for_partnership_managers_only(family: Family, pe
     assert page.status_code == 200
     assert "Brookfield School" in page.text
     assert _as(people.dsl).get(url).status_code == 403
+
+
+def test_recording_from_a_child_lists_the_child_first_and_is_refused_to_read_only_roles(
+    family: Family, people: Team
+) -> None:
+    url = reverse("conversations:new") + f"?person={family.ben.pk}"
+    page = _as(people.dsl).get(url)
+    assert page.status_code == 200
+    assert page.text.index("Ben Carter") < page.text.index("Ava Carter")
+    reviewer = make_user(family.csc, User.Role.REVIEWER)
+    assert _as(reviewer).get(url).status_code == 403
+    assert _as(people.dsl).get(reverse("conversations:new")).status_code == 400
