@@ -47,7 +47,7 @@ _DEMO_USERS = [
     ("csc.manager", "Chris", "Manager", Agency.AgencyType.CSC, User.Role.CSC_MANAGER),
     ("partnership", "Pia", "Manager", Agency.AgencyType.CSC, User.Role.PARTNERSHIP_MANAGER),
 ]
-_FALLBACK_AGENCIES = {
+_FALLBACK_AGENCIES: dict[str, tuple[str, str]] = {
     Agency.AgencyType.POLICE: ("POLICE", "County Police"),
     Agency.AgencyType.CSC: ("CSC", "Children's social care"),
 }

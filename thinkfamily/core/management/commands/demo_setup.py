@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from thinkfamily.accounts.models import User
+from thinkfamily.agreements.demo import demo_agreement_overdue
+from thinkfamily.conversations.demo import demo_what_if
 from thinkfamily.core.demo import (
     DEMO_PASSWORD,
     demo_concern_record,
@@ -57,6 +59,20 @@ class Command(BaseCommand):
                     f"acknowledged it. Sign in as social.worker and open Referrals to take "
                     f"referral {referral.pk} on: confirm with the GP, decide, record the visit "
                     "intention, close; then sign in as gp to see the outcome."
+                )
+            conversation = demo_what_if(family=family)
+            if conversation is not None:
+                self.stdout.write(
+                    "Conversation: dsl recorded a 'What If' discussion about the pupil and the "
+                    "sibling with gp and hv; each is asked to acknowledge it as accurate or "
+                    "dispute it (Conversations)."
+                )
+            agreement = demo_agreement_overdue(family=family)
+            if agreement is not None:
+                self.stdout.write(
+                    "Verbal agreement: hv's feeding agreement with the family is overdue for "
+                    "review and shared with nobody (Agreements); partnership can edit the local "
+                    "expectations shown beside the form."
                 )
         open_prompts = Prompt.objects.open()
         self.stdout.write(
