@@ -107,14 +107,26 @@ class RecordConversationForm(OutcomesMixin):
             self.fields[f"action_{number}_agency"] = forms.ChoiceField(
                 label=f"Action {number}: agency that owns it", choices=agencies, required=False
             )
+            self.fields[f"action_{number}_owner"] = forms.CharField(
+                label=f"Action {number}: the person who owns it, if known (optional)",
+                help_text="Their Think Family username, in the agency that owns the action.",
+                required=False,
+            )
             self.fields[f"action_{number}_due_on"] = forms.CharField(
                 label=f"Action {number}: due date", help_text=DATE_HINT, required=False
             )
         self.order_fields(["kind", "held_on", "children", "participants", "others", "status"])
 
-    def action_rows(self) -> list[tuple[forms.BoundField, forms.BoundField, forms.BoundField]]:
+    def action_rows(
+        self,
+    ) -> list[tuple[forms.BoundField, forms.BoundField, forms.BoundField, forms.BoundField]]:
         return [
-            (self[f"action_{n}"], self[f"action_{n}_agency"], self[f"action_{n}_due_on"])
+            (
+                self[f"action_{n}"],
+                self[f"action_{n}_agency"],
+                self[f"action_{n}_owner"],
+                self[f"action_{n}_due_on"],
+            )
             for n in range(1, ACTION_ROWS + 1)
         ]
 
@@ -152,9 +164,13 @@ class RecordConversationForm(OutcomesMixin):
         for number in range(1, ACTION_ROWS + 1):
             description = cleaned.get(f"action_{number}", "").strip()
             agency_id = cleaned.get(f"action_{number}_agency", "")
+            owner_name = cleaned.get(f"action_{number}_owner", "").strip()
             due_text = cleaned.get(f"action_{number}_due_on", "").strip()
-            if not (description or agency_id or due_text):
+            if not (description or agency_id or owner_name or due_text):
                 continue
+            owner = User.objects.filter(username=owner_name).first() if owner_name else None
+            if owner_name and owner is None:
+                self.add_error(f"action_{number}_owner", f"No one has the username “{owner_name}”")
             due_on = parse_day(due_text) if due_text else None
             if due_text and due_on is None:
                 self.add_error(
@@ -165,6 +181,7 @@ class RecordConversationForm(OutcomesMixin):
                     description,
                     Agency.objects.filter(pk=agency_id).first() if agency_id else None,
                     due_on,
+                    owner,
                 )
             )
         return cleaned

@@ -195,3 +195,18 @@ def test_recording_from_a_child_lists_the_child_first_and_is_refused_to_read_onl
     reviewer = make_user(family.csc, User.Role.REVIEWER)
     assert _as(reviewer).get(url).status_code == 403
     assert _as(people.dsl).get(reverse("conversations:new")).status_code == 400
+
+
+def test_an_action_can_name_the_person_who_owns_it_and_an_unknown_one_is_refused(
+    family: Family, people: Team
+) -> None:
+    url = reverse("conversations:new") + f"?household={family.home.pk}"
+    unknown = _as(people.dsl).post(url, _record_form(family, people, action_1_owner="nobody"))
+    assert unknown.status_code == 400
+    assert "No one has the username “nobody”" in unknown.text
+    assert not Conversation.objects.exists()
+    named = _as(people.dsl).post(
+        url, _record_form(family, people, action_1_owner=people.hv.username)
+    )
+    assert named.status_code == 302
+    assert Conversation.objects.get().actions.get().owner_user == people.hv
