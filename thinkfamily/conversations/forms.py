@@ -21,7 +21,7 @@ from thinkfamily.conversations.services import ActionToTake, Taking
 from thinkfamily.people.models import Person
 from thinkfamily.referrals.forms import DATE_HINT, parse_day
 
-#: How many action rows the record page offers (more can be added by amending).
+#: How many action rows the record and amend pages offer.
 ACTION_ROWS = 3
 
 
@@ -70,7 +70,77 @@ class OutcomesMixin(forms.Form):
         return _lines(self.cleaned_data.get("outcomes", ""))
 
 
-class RecordConversationForm(OutcomesMixin):
+class ActionRowsMixin(forms.Form):
+    """A few rows of actions: what, the owning agency (and person, if known), by when.
+
+    Rows left empty are ignored; a row partly filled becomes an action, and the
+    service names what it lacks (an owner, a due date).
+    """
+
+    def add_action_rows(self) -> None:
+        agencies = [("", "Choose an agency")] + [
+            (str(a.pk), a.name) for a in Agency.objects.order_by("name")
+        ]
+        for number in range(1, ACTION_ROWS + 1):
+            self.fields[f"action_{number}"] = _text(
+                f"Action {number}: what is to be done", textarea=False
+            )
+            self.fields[f"action_{number}_agency"] = forms.ChoiceField(
+                label=f"Action {number}: agency that owns it", choices=agencies, required=False
+            )
+            self.fields[f"action_{number}_owner"] = forms.CharField(
+                label=f"Action {number}: the person who owns it, if known (optional)",
+                help_text="Their Think Family username, in the agency that owns the action.",
+                required=False,
+            )
+            self.fields[f"action_{number}_due_on"] = forms.CharField(
+                label=f"Action {number}: due date", help_text=DATE_HINT, required=False
+            )
+
+    def action_rows(
+        self,
+    ) -> list[tuple[forms.BoundField, forms.BoundField, forms.BoundField, forms.BoundField]]:
+        return [
+            (
+                self[f"action_{n}"],
+                self[f"action_{n}_agency"],
+                self[f"action_{n}_owner"],
+                self[f"action_{n}_due_on"],
+            )
+            for n in range(1, ACTION_ROWS + 1)
+        ]
+
+    def clean_action_rows(self, cleaned: dict[str, Any]) -> None:
+        self._actions: list[ActionToTake] = []
+        for number in range(1, ACTION_ROWS + 1):
+            description = cleaned.get(f"action_{number}", "").strip()
+            agency_id = cleaned.get(f"action_{number}_agency", "")
+            owner_name = cleaned.get(f"action_{number}_owner", "").strip()
+            due_text = cleaned.get(f"action_{number}_due_on", "").strip()
+            if not (description or agency_id or owner_name or due_text):
+                continue
+            owner = User.objects.filter(username=owner_name).first() if owner_name else None
+            if owner_name and owner is None:
+                self.add_error(f"action_{number}_owner", f"No one has the username “{owner_name}”")
+            due_on = parse_day(due_text) if due_text else None
+            if due_text and due_on is None:
+                self.add_error(
+                    f"action_{number}_due_on", f"Enter the date as day month year ({DATE_HINT})"
+                )
+            self._actions.append(
+                ActionToTake(
+                    description,
+                    Agency.objects.filter(pk=agency_id).first() if agency_id else None,
+                    due_on,
+                    owner,
+                )
+            )
+
+    def actions(self) -> list[ActionToTake]:
+        return self._actions
+
+
+class RecordConversationForm(ActionRowsMixin, OutcomesMixin):
     """A conversation about the children of one household, or of one child."""
 
     kind = _radios("What kind of conversation was it?", Conversation.Kind.choices)
@@ -97,38 +167,8 @@ class RecordConversationForm(OutcomesMixin):
         self.fields["children"].choices = [  # type: ignore[attr-defined]
             (str(child.pk), f"{child.given_name} {child.family_name}") for child in children
         ]
-        agencies = [("", "Choose an agency")] + [
-            (str(a.pk), a.name) for a in Agency.objects.order_by("name")
-        ]
-        for number in range(1, ACTION_ROWS + 1):
-            self.fields[f"action_{number}"] = _text(
-                f"Action {number}: what is to be done", textarea=False
-            )
-            self.fields[f"action_{number}_agency"] = forms.ChoiceField(
-                label=f"Action {number}: agency that owns it", choices=agencies, required=False
-            )
-            self.fields[f"action_{number}_owner"] = forms.CharField(
-                label=f"Action {number}: the person who owns it, if known (optional)",
-                help_text="Their Think Family username, in the agency that owns the action.",
-                required=False,
-            )
-            self.fields[f"action_{number}_due_on"] = forms.CharField(
-                label=f"Action {number}: due date", help_text=DATE_HINT, required=False
-            )
+        self.add_action_rows()
         self.order_fields(["kind", "held_on", "children", "participants", "others", "status"])
-
-    def action_rows(
-        self,
-    ) -> list[tuple[forms.BoundField, forms.BoundField, forms.BoundField, forms.BoundField]]:
-        return [
-            (
-                self[f"action_{n}"],
-                self[f"action_{n}_agency"],
-                self[f"action_{n}_owner"],
-                self[f"action_{n}_due_on"],
-            )
-            for n in range(1, ACTION_ROWS + 1)
-        ]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -160,30 +200,7 @@ class RecordConversationForm(OutcomesMixin):
                 )
             else:
                 self._takings.append(Taking(agency=agency, name=name))
-        self._actions: list[ActionToTake] = []
-        for number in range(1, ACTION_ROWS + 1):
-            description = cleaned.get(f"action_{number}", "").strip()
-            agency_id = cleaned.get(f"action_{number}_agency", "")
-            owner_name = cleaned.get(f"action_{number}_owner", "").strip()
-            due_text = cleaned.get(f"action_{number}_due_on", "").strip()
-            if not (description or agency_id or owner_name or due_text):
-                continue
-            owner = User.objects.filter(username=owner_name).first() if owner_name else None
-            if owner_name and owner is None:
-                self.add_error(f"action_{number}_owner", f"No one has the username “{owner_name}”")
-            due_on = parse_day(due_text) if due_text else None
-            if due_text and due_on is None:
-                self.add_error(
-                    f"action_{number}_due_on", f"Enter the date as day month year ({DATE_HINT})"
-                )
-            self._actions.append(
-                ActionToTake(
-                    description,
-                    Agency.objects.filter(pk=agency_id).first() if agency_id else None,
-                    due_on,
-                    owner,
-                )
-            )
+        self.clean_action_rows(cleaned)
         return cleaned
 
     def chosen_children(self) -> list[Person]:
@@ -192,15 +209,12 @@ class RecordConversationForm(OutcomesMixin):
     def takings(self) -> list[Taking]:
         return self._takings
 
-    def actions(self) -> list[ActionToTake]:
-        return self._actions
-
     def field_for(self, problem: str) -> str | None:
         """The field a service's message belongs to (an action's message to its description)."""
         return problem if problem in self.fields else None
 
 
-class AmendForm(OutcomesMixin):
+class AmendForm(ActionRowsMixin, OutcomesMixin):
     """A correction of what the conversation came to: a new version, circulated again."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -215,6 +229,12 @@ class AmendForm(OutcomesMixin):
             }
         )
         super().__init__(*args, **kwargs)
+        self.add_action_rows()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        self.clean_action_rows(cleaned)
+        return cleaned
 
 
 class AnswerForm(forms.Form):

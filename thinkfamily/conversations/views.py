@@ -214,6 +214,7 @@ def conversation_amend_page(request: SignedInRequest, pk: int) -> HttpResponse:
                 status=form.cleaned_data["status"],
                 summary=form.cleaned_data["summary"],
                 outcomes=form.outcome_list(),
+                new_actions=form.actions(),
             )
         except ApplicationError as error:
             if error.extra:

@@ -210,3 +210,30 @@ def test_an_action_can_name_the_person_who_owns_it_and_an_unknown_one_is_refused
     )
     assert named.status_code == 302
     assert Conversation.objects.get().actions.get().owner_user == people.hv
+
+
+def test_actions_can_be_added_when_amending_without_making_a_new_version(
+    family: Family, people: Team
+) -> None:
+    conversation = what_if(family, people)
+    current = conversation.versions.get(number=1)
+    amend = reverse("conversations:amend", args=[conversation.pk])
+    unowned = _as(people.dsl).post(
+        amend,
+        {"version": 1, "status": current.status, "summary": current.summary,
+         "outcomes": "\n".join(current.outcomes), "action_1": "Book a home visit."},
+    )  # fmt: skip
+    assert unowned.status_code == 400
+    assert conversation.actions.count() == 1
+    added = _as(people.dsl).post(
+        amend,
+        {"version": 1, "status": current.status, "summary": current.summary,
+         "outcomes": "\n".join(current.outcomes), "action_1": "Book a home visit.",
+         "action_1_agency": str(family.hv.pk), "action_1_owner": people.hv.username,
+         "action_1_due_on": (timezone.localdate() + dt.timedelta(days=5)).strftime("%d %m %Y")},
+    )  # fmt: skip
+    assert added.status_code == 302
+    conversation.refresh_from_db()
+    assert conversation.current_version == 1
+    new = conversation.actions.get(description="Book a home visit.")
+    assert new.owner_agency == family.hv and new.owner_user == people.hv
