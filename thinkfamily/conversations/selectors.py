@@ -31,8 +31,6 @@ from thinkfamily.accounts.backends import (
     CLOSE_ACTION,
     VIEW_CONVERSATION,
     VIEW_CONVERSATION_COMPLIANCE,
-    access_reason,
-    household_access_reason,
 )
 from thinkfamily.accounts.models import User
 from thinkfamily.audit.models import AuditEvent
@@ -45,14 +43,14 @@ from thinkfamily.conversations.models import (
     Participant,
 )
 from thinkfamily.conversations.rules import acknowledgement_due_on
-from thinkfamily.people.models import Household, HouseholdMembership, Person, people_visible_among
+from thinkfamily.families.selectors import FamilyStart, family_start
+from thinkfamily.people.models import Household
 
 __all__ = [
     "ActionRow",
     "ComplianceRow",
     "ConversationDetail",
     "ConversationRow",
-    "ConversationStart",
     "FamilyConversations",
     "ParticipantRow",
     "VersionRow",
@@ -403,64 +401,14 @@ def conversation_compliance(*, viewer: User) -> list[ComplianceRow]:
 # Where recording begins
 
 
-@dataclass(frozen=True)
-class ConversationStart:
-    """The household (if one) and the children a new record lists, ticked, to begin with."""
-
-    household: Household | None
-    children: list[Person]
-    about: Person | None = None
-
-
 def conversation_start(
     *, viewer: User, household_id: int | None = None, person_id: int | None = None
-) -> ConversationStart:
-    """The children living now in the household, or in the child's homes (the child first), that
-    the viewer may see: as a referral begins, so brothers and sisters are considered too.
-
-    Raises Household.DoesNotExist or Person.DoesNotExist for one the viewer may not see; the
-    read is audited.
-    """
-    today = timezone.localdate()
-    about: Person | None = None
-    household: Household | None = None
-    if household_id is not None:
-        household = Household.objects.get(pk=household_id)
-        reason = household_access_reason(viewer, household)
-        if reason is None:
-            raise Household.DoesNotExist
-        homes = {household.pk}
-    elif person_id is not None:
-        about = Person.objects.get(pk=person_id)
-        reason = access_reason(viewer, about)
-        if reason is None:
-            raise Person.DoesNotExist
-        homes = set(
-            HouseholdMembership.objects.filter(person=about, end_date__isnull=True).values_list(
-                "household_id", flat=True
-            )
-        )
-        if len(homes) == 1:
-            household = Household.objects.get(pk=next(iter(homes)))
-    else:
-        raise ValueError("A conversation is recorded from a household or a person")
-    living = Person.objects.filter(
-        memberships__household_id__in=homes, memberships__end_date__isnull=True
-    ).distinct()
-    may_see = people_visible_among(viewer, [p.pk for p in living])
-    children = sorted(
-        (p for p in living if p.pk in may_see and p.is_child_on(today) and p != about),
-        key=lambda p: p.date_of_birth or dt.date.max,
-        reverse=True,
+) -> FamilyStart:
+    """The children a new conversation record lists, ticked, to begin with: as a referral
+    begins, so brothers and sisters are considered too (``families.family_start``)."""
+    return family_start(
+        viewer=viewer,
+        purpose="recording a conversation",
+        household_id=household_id,
+        person_id=person_id,
     )
-    if about is not None and about.is_child_on(today):
-        children.insert(0, about)
-    audit_record(
-        actor=viewer,
-        action=AuditEvent.Action.VIEW_PERSON if about else AuditEvent.Action.VIEW_HOUSEHOLD,
-        object_type="person" if about else "household",
-        object_id=about.pk if about else household_id,
-        reason=reason,
-        detail={"for": "recording a conversation", "children": [p.pk for p in children]},
-    )
-    return ConversationStart(household=household, children=children, about=about)

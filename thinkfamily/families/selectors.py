@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
-from thinkfamily.accounts.backends import household_access_reason
+from thinkfamily.accounts.backends import access_reason, household_access_reason
 from thinkfamily.accounts.models import User
 from thinkfamily.audit.models import AuditEvent
 from thinkfamily.audit.services import audit_record
@@ -45,7 +45,14 @@ from thinkfamily.prompts.rules import think_sibling_rules
 from thinkfamily.prompts.selectors import PromptRow, rows_for
 from thinkfamily.prompts.visibility import Visibility, visibility_of
 
-__all__ = ["FamilyMember", "FamilyView", "FormerMember", "family_view"]
+__all__ = [
+    "FamilyMember",
+    "FamilyStart",
+    "FamilyView",
+    "FormerMember",
+    "family_start",
+    "family_view",
+]
 
 
 @dataclass(frozen=True)
@@ -338,3 +345,85 @@ def _genogram(
         parentage=tuple(parentage),
         title=f"Family at {household}",
     )
+
+
+# ---------------------------------------------------------------------------
+# Where a record about the family begins
+
+
+@dataclass(frozen=True)
+class FamilyStart:
+    """Where a new record about a family (a referral, a conversation) begins.
+
+    Started from a household: its children living there now, youngest first.
+    Started from a child (``about``): the children living now in any of the
+    child's homes, the child first; ``household`` is the child's home when
+    there is only one. Only children the viewer may see are listed, so that
+    brothers and sisters are considered rather than forgotten.
+    """
+
+    household: Household | None
+    children: list[Person]
+    about: Person | None = None
+
+
+def _youngest_first(person: Person) -> tuple[bool, int]:
+    born = person.date_of_birth
+    return (born is None, -(born.toordinal() if born else 0))
+
+
+def family_start(
+    *,
+    viewer: User,
+    purpose: str,
+    household_id: int | None = None,
+    person_id: int | None = None,
+    today: dt.date | None = None,
+) -> FamilyStart:
+    """The children a record ``purpose`` (e.g. "making a referral") starts with; audited.
+
+    Raises Household.DoesNotExist or Person.DoesNotExist when the household
+    or child does not exist or the viewer may not see them (a 404).
+    """
+    today = today or timezone.localdate()
+    about: Person | None = None
+    household: Household | None = None
+    if household_id is not None:
+        household = Household.objects.get(pk=household_id)
+        reason = household_access_reason(viewer, household)
+        if reason is None:
+            raise Household.DoesNotExist
+        homes = {household.pk}
+    elif person_id is not None:
+        about = Person.objects.get(pk=person_id)
+        reason = access_reason(viewer, about)
+        if reason is None:
+            raise Person.DoesNotExist
+        homes = set(
+            HouseholdMembership.objects.filter(person=about, end_date__isnull=True).values_list(
+                "household_id", flat=True
+            )
+        )
+        if len(homes) == 1:
+            household = Household.objects.get(pk=next(iter(homes)))
+    else:
+        raise ValueError(f"{purpose[0].upper()}{purpose[1:]} starts from a household or a person")
+    living = Person.objects.filter(
+        memberships__household_id__in=homes, memberships__end_date__isnull=True
+    ).distinct()
+    may_see = people_visible_among(viewer, [p.pk for p in living])
+    children = sorted(
+        (p for p in living if p.pk in may_see and p.is_child_on(today) and p != about),
+        key=_youngest_first,
+    )
+    if about is not None and about.is_child_on(today):
+        children.insert(0, about)
+    audit_record(
+        actor=viewer,
+        action=AuditEvent.Action.VIEW_PERSON if about else AuditEvent.Action.VIEW_HOUSEHOLD,
+        object_type="person" if about else "household",
+        object_id=about.pk if about else household_id,
+        reason=reason,
+        detail={"for": purpose, "children": [p.pk for p in children]},
+    )
+    return FamilyStart(household=household, children=children, about=about)

@@ -35,13 +35,12 @@ from thinkfamily.accounts.backends import (
     MAKE_REFERRAL,
     REFERRAL_HANDLING_ROLES,
     VIEW_REFERRAL,
-    access_reason,
-    household_access_reason,
 )
-from thinkfamily.accounts.models import Agency, User
+from thinkfamily.accounts.models import User
 from thinkfamily.audit.models import AuditEvent
 from thinkfamily.audit.services import audit_record
 from thinkfamily.events.models import Event
+from thinkfamily.families.selectors import FamilyStart, family_start
 from thinkfamily.people.models import Household, HouseholdMembership, Person, people_visible_among
 from thinkfamily.referrals.models import Referral, ReferralChild, ReferralStep
 
@@ -53,7 +52,6 @@ __all__ = [
     "NextStep",
     "OpenSibling",
     "ReferralDetail",
-    "ReferralStart",
     "StepRow",
     "WorklistRow",
     "may_refer",
@@ -513,89 +511,28 @@ def referrals_made(*, viewer: User) -> list[MadeRow]:
 # Starting a referral
 
 
-@dataclass(frozen=True)
-class ReferralStart:
-    """Where a new referral begins: the household, and every child living there now.
-
-    Started from a child (``about``), the children are everyone under 18 or
-    unborn living now in any of the child's homes, the child first; the
-    household is the child's home when there is only one. Started from a
-    household, its children, youngest first.
-    """
-
-    household: Household | None
-    children: list[Person]
-    about: Person | None = None
-
-
-def _youngest_first(person: Person) -> tuple[bool, int]:
-    born = person.date_of_birth
-    return (born is None, -(born.toordinal() if born else 0))
-
-
 def referral_start(
     *,
     viewer: User,
     household_id: int | None = None,
     person_id: int | None = None,
     today: dt.date | None = None,
-) -> ReferralStart:
-    """The children a referral from ``viewer`` starts with; audited as a read of them.
-
-    Raises Household.DoesNotExist or Person.DoesNotExist when the household
-    or child does not exist or the viewer may not see them (a 404).
-    """
-    today = today or timezone.localdate()
-    about: Person | None = None
-    household: Household | None = None
-    if household_id is not None:
-        household = Household.objects.get(pk=household_id)
-        reason = household_access_reason(viewer, household)
-        if reason is None:
-            raise Household.DoesNotExist
-        homes = {household.pk}
-    elif person_id is not None:
-        about = Person.objects.get(pk=person_id)
-        reason = access_reason(viewer, about)
-        if reason is None:
-            raise Person.DoesNotExist
-        homes = set(
-            HouseholdMembership.objects.filter(person=about, end_date__isnull=True).values_list(
-                "household_id", flat=True
-            )
-        )
-        if len(homes) == 1:
-            household = Household.objects.get(pk=next(iter(homes)))
-    else:
-        raise ValueError("A referral starts from a household or a person")
-    living = Person.objects.filter(
-        memberships__household_id__in=homes, memberships__end_date__isnull=True
-    ).distinct()
-    may_see = people_visible_among(viewer, [p.pk for p in living])
-    children = sorted(
-        (p for p in living if p.pk in may_see and p.is_child_on(today) and p != about),
-        key=_youngest_first,
+) -> FamilyStart:
+    """The children a referral from ``viewer`` starts with (``families.family_start``)."""
+    return family_start(
+        viewer=viewer,
+        purpose="making a referral",
+        household_id=household_id,
+        person_id=person_id,
+        today=today,
     )
-    if about is not None and about.is_child_on(today):
-        children.insert(0, about)
-    audit_record(
-        actor=viewer,
-        action=AuditEvent.Action.VIEW_PERSON if about else AuditEvent.Action.VIEW_HOUSEHOLD,
-        object_type="person" if about else "household",
-        object_id=about.pk if about else household_id,
-        reason=reason,
-        detail={"for": "making a referral", "children": [p.pk for p in children]},
-    )
-    return ReferralStart(household=household, children=children, about=about)
 
 
 def may_refer(viewer: User, subject: Person | Household, today: dt.date | None = None) -> bool:
     """Whether the viewer may refer this child, or a child living in this household now, to
     children's social care (which receives referrals and does not make them)."""
     today = today or timezone.localdate()
-    agency = viewer.agency
-    if agency is None or agency.agency_type == Agency.AgencyType.CSC:
-        return False
+    # MAKE_REFERRAL itself refuses children's social care and users without an agency.
     if isinstance(subject, Person):
         return subject.is_child_on(today) and viewer.has_perm(MAKE_REFERRAL, subject)
     living = Person.objects.filter(
