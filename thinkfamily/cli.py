@@ -8,7 +8,12 @@ A few commands have friendlier names than the Python modules behind them
 import os
 import sys
 
-ALIASES = {"import": "import_extract", "linkage-eval": "linkage_eval", "annex-a": "annex_a"}
+ALIASES = {
+    "import": "import_extract",
+    "linkage-eval": "linkage_eval",
+    "annex-a": "annex_a",
+    "ingest-review": "ingest_review",
+}
 
 
 def main(argv: list[str] | None = None) -> None:

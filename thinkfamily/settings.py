@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "thinkfamily.referrals",
     "thinkfamily.conversations",
     "thinkfamily.agreements",
+    "thinkfamily.learning",
 ]
 
 MIDDLEWARE = [
