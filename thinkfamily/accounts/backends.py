@@ -16,6 +16,7 @@ from django.db.models import Model
 from thinkfamily.accounts.models import Agency, User
 from thinkfamily.agreements.models import VerbalAgreement
 from thinkfamily.conversations.models import Action, Conversation
+from thinkfamily.learning.models import PlanAction
 from thinkfamily.matching.models import CandidatePair, Merge
 from thinkfamily.people.models import (
     Household,
@@ -233,6 +234,58 @@ def _may_on_agreements(user: User, perm: str, obj: Model | None) -> bool:
     return False
 
 
+# ---------------------------------------------------------------------------
+# The learning loop (issue 7): the register of case reviews, action plans, briefings
+
+VIEW_CASE_REVIEWS = "learning.view_reviews"
+MANAGE_CASE_REVIEWS = "learning.manage_reviews"
+UPDATE_PLAN_ACTION = "learning.update_action"
+CHECK_COMPLIANCE = "learning.check_compliance"
+WRITE_BRIEFING = "learning.write_briefing"
+VIEW_BRIEFINGS = "learning.view_briefings"
+RECORD_BRIEFING_SESSION = "learning.record_session"
+LEARNING_PERMS = frozenset(
+    {VIEW_CASE_REVIEWS, MANAGE_CASE_REVIEWS, UPDATE_PLAN_ACTION, CHECK_COMPLIANCE,
+     WRITE_BRIEFING, VIEW_BRIEFINGS, RECORD_BRIEFING_SESSION}
+)  # fmt: skip
+#: Roles that see the whole register: the partnership's managers and its review panel.
+REGISTER_ROLES = frozenset({User.Role.PARTNERSHIP_MANAGER, User.Role.REVIEWER})
+#: Roles in an agency that answer for its actions and brief its staff.
+AGENCY_LEAD_ROLES = frozenset(
+    {User.Role.MANAGER, User.Role.DESIGNATED_SAFEGUARDING_LEAD, User.Role.CSC_MANAGER}
+)
+
+
+def _may_on_learning(user: User, perm: str, obj: Model | None) -> bool:
+    """The register is the partnership's: its managers run it and its review panel
+    (reviewers) reads it and checks compliance. An agency's leads update the actions their
+    agency owns, and every member of staff reads briefings. ``obj`` for UPDATE_PLAN_ACTION is
+    the action; for RECORD_BRIEFING_SESSION the agency the session was for (or None)."""
+    if not user.is_active or user.agency_id is None:
+        return False
+    partnership = user.role == User.Role.PARTNERSHIP_MANAGER
+    if perm in (MANAGE_CASE_REVIEWS, WRITE_BRIEFING):
+        return partnership
+    if perm in (VIEW_CASE_REVIEWS, CHECK_COMPLIANCE):
+        return user.role in REGISTER_ROLES
+    if perm == VIEW_BRIEFINGS:
+        return True
+    if perm == UPDATE_PLAN_ACTION:
+        if not isinstance(obj, PlanAction):
+            return False
+        return (
+            partnership
+            or user.pk == obj.owner_id
+            or (user.agency_id == obj.owner_agency_id and user.role in AGENCY_LEAD_ROLES)
+        )
+    if perm == RECORD_BRIEFING_SESSION:
+        if partnership:
+            return True
+        own = obj is None or (isinstance(obj, Agency) and obj.pk == user.agency_id)
+        return own and user.role in AGENCY_LEAD_ROLES
+    return False
+
+
 class SafeguardingAccessBackend(ModelBackend):
     """Django's model backend for sign-in, plus object-level rules for case records."""
 
@@ -241,6 +294,8 @@ class SafeguardingAccessBackend(ModelBackend):
             return False
         if perm in AGREEMENT_PERMS:
             return _may_on_agreements(user_obj, perm, obj)
+        if perm in LEARNING_PERMS:
+            return _may_on_learning(user_obj, perm, obj)
         if perm == REVIEW_CANDIDATE and (obj is None or isinstance(obj, CandidatePair)):
             # The role decides, not the pair: a manager reviews every pair in the partnership.
             return decides_linkage(user_obj)

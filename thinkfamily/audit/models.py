@@ -52,6 +52,9 @@ class AuditEvent(models.Model):
         RECORD_AGREEMENT = "record_agreement", "Recorded or changed a verbal agreement"
         REVIEW_AGREEMENT = "review_agreement", "Reviewed a verbal agreement"
         VIEW_AGREEMENT = "view_agreement", "Viewed a verbal agreement"
+        RECORD_REVIEW = "record_review", "Recorded or changed a case review"
+        VIEW_REVIEW = "view_review", "Viewed a case review"
+        RECORD_LEARNING = "record_learning", "Recorded an action, evidence, check or briefing"
 
     occurred_at = models.DateTimeField()
     actor = models.ForeignKey(
