@@ -55,6 +55,7 @@ __all__ = [
     "ParticipantRow",
     "VersionRow",
     "Worklist",
+    "acknowledged_by_all_in_time",
     "conversation_compliance",
     "conversation_detail",
     "conversation_start",
@@ -343,7 +344,13 @@ class ComplianceRow:
     actions_on_time: int = 0
 
 
-def _acknowledged_in_time(conversation: Conversation) -> bool:
+def acknowledged_by_all_in_time(conversation: Conversation) -> bool:
+    """Whether every participant with an account acknowledged the current version as accurate
+    (none disputing) on or before its due day, the set working days after circulation.
+
+    Reads the conversation's prefetched ``versions__acknowledgements`` and ``participants``.
+    Shared with the learning indicators, so both count "acknowledged by all" the same way.
+    """
     current = _current(conversation)
     due_on = acknowledgement_due_on(timezone.localdate(conversation.circulated_at))
     answers = {a.user_id: a for a in current.acknowledgements.all()}
@@ -377,7 +384,7 @@ def conversation_compliance(*, viewer: User) -> list[ComplianceRow]:
         row.with_status_and_outcome += bool(current.status and current.outcomes)
         if any(p.user_id for p in conversation.participants.all()):
             row.circulated += 1
-            row.acknowledged_in_time += _acknowledged_in_time(conversation)
+            row.acknowledged_in_time += acknowledged_by_all_in_time(conversation)
         for action in conversation.actions.all():
             if action.state == Action.State.CANCELLED:
                 continue

@@ -48,6 +48,7 @@ __all__ = [
     "PromptDetail",
     "PromptRow",
     "agency_worklist",
+    "answered_in_time",
     "invisible_children",
     "open_prompts_export",
     "prompt_detail",
@@ -353,6 +354,13 @@ class AgencyResponse:
         return self.answered_in_time / self.routed if self.routed else None
 
 
+def answered_in_time(*, answered_at: dt.datetime | None, due_on: dt.date) -> bool:
+    """Whether a prompt answered at ``answered_at`` was answered in time: on or before its due
+    day (UK time), the partnership's working days after it was raised; never, unanswered.
+    Shared with the learning indicators, so both count "in time" the same way."""
+    return answered_at is not None and timezone.localdate(answered_at) <= due_on
+
+
 def response_rates(
     *, viewer: User, since: dt.date, today: dt.date | None = None
 ) -> list[AgencyResponse]:
@@ -379,7 +387,7 @@ def response_rates(
             tally["overdue"] += due_on < today
             continue
         tally["answered_by_agency" if answered_for == agency_id else "answered_by_another"] += 1
-        tally["answered_in_time"] += timezone.localdate(answered_at) <= due_on
+        tally["answered_in_time"] += answered_in_time(answered_at=answered_at, due_on=due_on)
     agencies = Agency.objects.in_bulk(list(counts))
     audit_record(
         actor=viewer,
