@@ -329,6 +329,7 @@ THEMES: Mapping[str, Theme] = _themes(
             "lived experience",
             "wishes and feelings",
             "seen and heard",
+            "day in the life",
         ),
     ),
     Theme(
@@ -670,11 +671,34 @@ _POSSESSIVE = re.compile(r"(?:'s|s'|')(?![\w])", re.IGNORECASE)
 _JOINER = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+|\s*&\s*|\s*/\s*)", re.IGNORECASE)
 
 
+_PLACES = (
+    re.compile(r"(?:the\s+)?[A-Z][\w'-]*\s+"),
+    re.compile(r"(?:the\s+)?[A-Z][\w'-]*\s+[A-Z][\w'-]*\s+"),
+)
+
+
+def _proper_name_after_place(
+    text: str, position: int, matcher: re.Pattern[str]
+) -> re.Match[str] | None:
+    """An agency's proper name after a place name ("Northshire Safeguarding Children
+    Partnership", "Northshire Police"): the agency leads though the place comes first.
+    Only a capitalised name counts, so "Ensure schools…" is not read as led by schools."""
+    for place_name in _PLACES:
+        place = place_name.match(text, position)
+        if place is None:
+            continue
+        found = matcher.match(text, place.end())
+        if found is not None and found.group(0)[0].isupper():
+            return found
+    return None
+
+
 def addressees_of(recommendation_text: str) -> list[str]:
     """The addressee keys of a recommendation, never guessed.
 
     The addressees are the agencies that lead the recommendation ("The LSCB's
-    expectations…", "Health and CSC should…", skipping "That", "The" and a possessive);
+    expectations…", "Health and CSC should…", skipping "That", "The", a possessive and a
+    place name before an agency's proper name, as in "Northshire Police");
     if no agency leads it, every agency mentioned in it, in order of mention; if none is
     mentioned, an empty list, for a person to fill in.
 
@@ -696,6 +720,8 @@ def addressees_of(recommendation_text: str) -> list[str]:
             article = _ARTICLE.match(text, position)
             if article is not None:
                 found = matcher.match(text, article.end())
+        if found is None:
+            found = _proper_name_after_place(text, position, matcher)
         if found is None:
             break
         key = _key_of(found.group(0), phrases)

@@ -244,11 +244,16 @@ def _join_wrapped(lines: list[str]) -> str:
 # --- step 1: furniture ----------------------------------------------------------------
 
 
+def _tidy(line: str) -> str:
+    """A line with its spacing collapsed, keeping tabs, which separate table cells."""
+    return "\t".join(_squash(cell) for cell in line.split("\t")).strip("\t")
+
+
 def _clean_lines(text: str) -> list[str]:
     """The review's lines without page furniture; blank lines kept as ``""``."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
     text = text.replace("\u200b", "").replace("\ufeff", "")
-    lines = [_squash(line) for line in text.replace("\f", "\n\n").split("\n")]
+    lines = [_tidy(line) for line in text.replace("\f", "\n\n").split("\n")]
     repeats = Counter(line for line in lines if line)
     cleaned: list[str] = []
     for line in lines:
