@@ -75,7 +75,7 @@ def test_themes_match_synonyms_across_case_curly_quotes_and_hyphens() -> None:
 
 
 def test_themes_need_a_whole_word() -> None:
-    # "recordings" is a plural, "sibling" is not in "siblingly"... and "neglect" not in "neglectx".
+    # A synonym inside a longer word is not a mention of the theme.
     assert themes_in("neglectx siblingly") == []
 
 
