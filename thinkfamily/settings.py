@@ -132,6 +132,13 @@ TIME_ZONE = "Europe/London"
 USE_I18N = False
 USE_TZ = True
 
+# Uploaded evidence of actions. Never served as static files: the evidence view checks access.
+MEDIA_ROOT = Path(os.environ.get("THINKFAMILY_MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "/media/"
+# Larger uploads spill to a temporary file rather than memory; services check their own limits.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # GOV.UK Frontend comes from npm (package.json); its Sass is compiled into

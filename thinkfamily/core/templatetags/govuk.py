@@ -410,3 +410,50 @@ def govuk_error_summary(
         field_id = field.id_for_label or field.auto_id
         errors.extend((f"#{field_id}", message) for message in field.errors)
     return {"errors": errors}
+
+
+def _described_by(input_id: str, hint: str, error: str) -> str:
+    return " ".join(
+        part
+        for part, present in ((f"{input_id}-hint", hint), (f"{input_id}-error", error))
+        if present
+    )
+
+
+@register.inclusion_tag("core/components/select.html")
+def govuk_select(field: forms.BoundField, *, classes: str = "") -> dict[str, object]:
+    """A choice field as a GOV.UK select, for lists too long for radios (agencies, say)."""
+    input_id = field.id_for_label
+    hint = str(field.help_text)
+    error = str(field.errors[0]) if field.errors else ""
+    current = str(field.value() or "")
+    return {
+        "name": field.html_name,
+        "id": input_id,
+        "label": str(field.label),
+        "hint": hint,
+        "error": error,
+        "classes": classes,
+        "options": [
+            {"value": str(value), "label": str(label), "selected": str(value) == current}
+            for value, label in field.field.choices  # type: ignore[attr-defined]
+        ],
+        "described_by": _described_by(input_id, hint, error),
+    }
+
+
+@register.inclusion_tag("core/components/file_upload.html")
+def govuk_file_upload(field: forms.BoundField, *, accept: str = "") -> dict[str, object]:
+    """A file field as a GOV.UK file upload; ``accept`` suggests the allowed types to browsers."""
+    input_id = field.id_for_label
+    hint = str(field.help_text)
+    error = str(field.errors[0]) if field.errors else ""
+    return {
+        "name": field.html_name,
+        "id": input_id,
+        "label": str(field.label),
+        "hint": hint,
+        "error": error,
+        "accept": accept,
+        "described_by": _described_by(input_id, hint, error),
+    }
