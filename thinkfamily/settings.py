@@ -132,6 +132,15 @@ TIME_ZONE = "Europe/London"
 USE_I18N = False
 USE_TZ = True
 
+# The published serious case review Think Family was built from (in the shared folder beside
+# the project): the demo ingests it and the tests check the extractor reads it exactly.
+THINKFAMILY_REFERENCE_REVIEW = Path(
+    os.environ.get(
+        "THINKFAMILY_REFERENCE_REVIEW",
+        BASE_DIR.parent / "shared" / "reference" / "serious-case-review-H.txt",
+    )
+)
+
 # Uploaded evidence of actions. Never served as static files: the evidence view checks access.
 MEDIA_ROOT = Path(os.environ.get("THINKFAMILY_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"

@@ -46,6 +46,7 @@ _DEMO_USERS = [
     ("social.worker", "Sam", "Worker", Agency.AgencyType.CSC, User.Role.CSC_WORKER),
     ("csc.manager", "Chris", "Manager", Agency.AgencyType.CSC, User.Role.CSC_MANAGER),
     ("partnership", "Pia", "Manager", Agency.AgencyType.CSC, User.Role.PARTNERSHIP_MANAGER),
+    ("panel", "Rae", "Reviewer", Agency.AgencyType.CSC, User.Role.REVIEWER),
 ]
 _FALLBACK_AGENCIES: dict[str, tuple[str, str]] = {
     Agency.AgencyType.POLICE: ("POLICE", "County Police"),

@@ -206,10 +206,7 @@ class IndicatorsForm(forms.Form):
         label="Indicators to follow",
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        choices=[
-            (code, f"{indicator.title} — {indicator.description}")
-            for code, indicator in INDICATORS.items()
-        ],
+        choices=[(code, indicator.title) for code, indicator in INDICATORS.items()],
     )
 
     def __init__(self, *args: Any, recommendation: Recommendation, **kwargs: Any) -> None:

@@ -15,6 +15,7 @@ from thinkfamily.core.demo import (
     demo_referral_in_progress,
     demo_users_create,
 )
+from thinkfamily.learning.demo import demo_learning
 from thinkfamily.prompts.models import Prompt
 
 
@@ -74,6 +75,27 @@ class Command(BaseCommand):
                     "review and shared with nobody (Agreements); partnership can edit the local "
                     "expectations shown beside the form."
                 )
+        learning = demo_learning(
+            family=family, reference_review=settings.THINKFAMILY_REFERENCE_REVIEW
+        )
+        if learning is None:
+            self.stdout.write(
+                "Learning: the reference review was not found at "
+                f"{settings.THINKFAMILY_REFERENCE_REVIEW}, so the register is empty."
+            )
+        else:
+            recommendations = learning.review.recommendations.count()
+            self.stdout.write(
+                f"Learning: the serious case review of Child H was read from its published text "
+                f"({recommendations} recommendations with their addressees, its lessons and "
+                "themes), confirmed, given an action plan tied to indicators measured from the "
+                "record, briefed (7-minute briefing, with its PDF) and published. Sign in as "
+                f"partnership and open Case reviews: {learning.review.reference}, a rapid "
+                "review against its clock with the integrated chronology, an overdue "
+                "notification, overdue actions and checks. The public page needs no sign-in: "
+                "http://127.0.0.1:8000/published-findings/ ; panel (a reviewer) records "
+                "compliance checks."
+            )
         open_prompts = Prompt.objects.open()
         self.stdout.write(
             f"Prompts: {open_prompts.filter(kind='sibling').count()} sibling and "
