@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from django.conf import settings
 from django.utils import timezone
 
 from thinkfamily.accounts.models import Agency, User
@@ -14,11 +15,11 @@ from thinkfamily.learning.models import CaseReview, PlanAction, Recommendation
 from thinkfamily.learning.services import ReviewDates, action_add, review_record
 from thinkfamily.people.tests.factories import make_agency, make_user
 
-REFERENCE_REVIEW = (
-    Path(__file__).resolve().parents[3].parent
-    / "shared"
-    / "reference"
-    / "serious-case-review-H.txt"
+#: The reference review, in the shared folder beside the project. Tests that need it fail
+#: (never skip) when it is missing: see the setting THINKFAMILY_REFERENCE_REVIEW.
+REFERENCE_REVIEW: Path = settings.THINKFAMILY_REFERENCE_REVIEW
+assert REFERENCE_REVIEW.exists(), (
+    f"The reference review is not at {REFERENCE_REVIEW}: set THINKFAMILY_REFERENCE_REVIEW"
 )
 
 

@@ -1,17 +1,8 @@
 # ruff: noqa: RUF001, RUF003 - the review's own typography (curly quotes) is part of what is asserted.
 """The reference review (serious case review H, a scraped web page) comes out exactly."""
 
-from pathlib import Path
-
-import pytest
-
 from thinkfamily.learning.ingest import RecommendationDraft, draft_from_file
-
-REFERENCE = (
-    Path(__file__).resolve().parents[5] / "shared" / "reference" / "serious-case-review-H.txt"
-)
-
-pytestmark = pytest.mark.skipif(not REFERENCE.exists(), reason="the shared reference is absent")
+from thinkfamily.learning.tests.helpers import REFERENCE_REVIEW as REFERENCE
 
 
 def test_reference_review_gives_its_six_recommendations_with_their_addressees() -> None:
