@@ -68,7 +68,10 @@ typecheck: install ## mypy on the services, selectors and pure packages
 	$(BIN)/mypy thinkfamily/*/services.py thinkfamily/*/selectors.py thinkfamily/matching/services/*.py thinkfamily/matching/deterministic.py thinkfamily/extracts/reader.py thinkfamily/linkage/*.py \
 		thinkfamily/families/genogram.py thinkfamily/people/family.py thinkfamily/prompts/visibility.py \
 		thinkfamily/prompts/rules.py thinkfamily/core/working_days.py \
-		thinkfamily/referrals/annex_a.py thinkfamily/referrals/measures.py
+		thinkfamily/referrals/annex_a.py thinkfamily/referrals/measures.py \
+		thinkfamily/learning/timescales.py thinkfamily/learning/indicators.py thinkfamily/learning/charts.py \
+		thinkfamily/learning/ingest thinkfamily/learning/vocabulary.py thinkfamily/learning/public.py \
+		thinkfamily/learning/search.py thinkfamily/learning/dissemination.py thinkfamily/learning/demo.py
 
 bench: install ## Benchmark synth + import (BENCH_PEOPLE, BENCH_POSTGRES); appends to docs/benchmarks.md
 	$(THINKFAMILY) bench import --people $${BENCH_PEOPLE:-300000} --postgres $${BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/postgres} --write
