@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.html import escape
 
-from thinkfamily.accounts.models import User
+from thinkfamily.accounts.models import Agency, User
 from thinkfamily.audit.models import AuditEvent
 from thinkfamily.learning.models import CaseReview, ComplianceCheck, Evidence, PlanAction
 from thinkfamily.learning.tests.helpers import (
@@ -24,7 +24,7 @@ from thinkfamily.learning.tests.helpers import (
     school,
     today,
 )
-from thinkfamily.people.tests.factories import make_user
+from thinkfamily.people.tests.factories import make_agency, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -156,8 +156,13 @@ def test_a_reviewer_reads_the_register_but_may_not_change_it(client):
 
 def test_an_action_is_a_404_to_staff_of_other_agencies_and_a_403_to_update_for_a_reader(client):
     action = an_action(a_recommendation(a_review()))
-    client.force_login(make_user(school(), User.Role.PRACTITIONER))
+    elsewhere = make_agency("GP-1", Agency.AgencyType.GP, "Elm Surgery")
+    client.force_login(make_user(elsewhere, User.Role.MANAGER))
     assert client.get(action.get_absolute_url()).status_code == 404
+    # A teacher at the owning school reads the action, and may not update it.
+    client.force_login(make_user(school(), User.Role.PRACTITIONER))
+    assert client.get(action.get_absolute_url()).status_code == 200
+    assert client.post(action.get_absolute_url(), {"form": "rag", "rag": "red"}).status_code == 403
     client.force_login(reviewer())
     assert client.get(action.get_absolute_url()).status_code == 200
     assert client.post(action.get_absolute_url(), {"form": "rag", "rag": "red"}).status_code == 403

@@ -392,8 +392,12 @@ def actions(request: SignedInRequest) -> HttpResponse:
 
 
 def _may_see_action(request: SignedInRequest, action: PlanAction) -> bool:
-    return request.user.has_perm(VIEW_CASE_REVIEWS) or request.user.has_perm(
-        UPDATE_PLAN_ACTION, action
+    """The register's readers, and the staff of the agency that owns the action."""
+    user = request.user
+    return (
+        user.has_perm(VIEW_CASE_REVIEWS)
+        or user.has_perm(UPDATE_PLAN_ACTION, action)
+        or (user.agency_id is not None and user.agency_id == action.owner_agency_id)
     )
 
 
