@@ -445,7 +445,11 @@ _SQLITE_SOURCES: tuple[tuple[str, tuple[tuple[int, str], ...]], ...] = (
     ("learning_recommendation", ((4, "{row}.text"),)),
     ("learning_briefing", ((5, " || ' ' || ".join("{row}." + c for c in _BRIEFING_COLUMNS)),)),
 )  # fmt: skip
-_TRIGGER_COUNT = 3 * len(_SQLITE_SOURCES)
+_TRIGGERS = tuple(
+    f"{table}_search_{event}"
+    for table, _ in _SQLITE_SOURCES
+    for event in ("insert", "update", "delete")
+)
 
 
 def _sqlite_triggers() -> list[str]:
@@ -497,10 +501,11 @@ def search_index_refresh() -> None:
 
 
 def _sqlite_index_intact() -> bool:
+    names = ", ".join(["%s"] * len(_TRIGGERS))
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
-            ["learning_%_search_%"],
+            f"SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ({names})",
+            list(_TRIGGERS),
         )
         (count,) = cursor.fetchone()
-    return bool(count == _TRIGGER_COUNT)
+    return bool(count == len(_TRIGGERS))
