@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("thinkfamily.referrals.urls")),
     path("", include("thinkfamily.conversations.urls")),
     path("", include("thinkfamily.agreements.urls")),
+    path("", include("thinkfamily.learning.urls")),
 ]
