@@ -37,7 +37,7 @@ def _people(label: str, help_text: str, people: list[Person]) -> forms.MultipleC
     )
 
 
-class _DatesForm(forms.Form):
+class DatesForm(forms.Form):
     """A form whose ``DATE_FIELDS`` are typed days: each parsed into ``<name>_date``."""
 
     DATE_FIELDS: tuple[str, ...] = ()
@@ -53,7 +53,7 @@ class _DatesForm(forms.Form):
         return cleaned
 
 
-class RecordAgreementForm(_DatesForm):
+class RecordAgreementForm(DatesForm):
     """A verbal agreement made with family members of one household about its children."""
 
     DATE_FIELDS = ("made_on", "review_on")
@@ -86,7 +86,7 @@ class RecordAgreementForm(_DatesForm):
         return [int(pk) for pk in self.cleaned_data[name]]
 
 
-class ShareForm(_DatesForm):
+class ShareForm(DatesForm):
     """Someone in the family's network told of the agreement."""
 
     DATE_FIELDS = ("shared_on",)
@@ -116,7 +116,7 @@ class ShareForm(_DatesForm):
         return int(value) if str(value).isdigit() else None
 
 
-class ReviewForm(_DatesForm):
+class ReviewForm(DatesForm):
     """A review of the agreement: its outcome, what was found and, if it continues, when next."""
 
     DATE_FIELDS = ("reviewed_on", "next_review_on")

@@ -9,8 +9,6 @@ its question; an action the viewer may not take is a 403 with the reason.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -43,16 +41,9 @@ from thinkfamily.agreements.services import (
 from thinkfamily.audit.models import AuditEvent
 from thinkfamily.audit.services import audit_record
 from thinkfamily.core.errors import ApplicationError
+from thinkfamily.core.forms import errors_onto_form
 from thinkfamily.people.models import Household, Person, people_visible_among
 from thinkfamily.people.views import SignedInRequest
-
-
-def _put_on_form(form: Any, error: ApplicationError) -> None:
-    """Each of the service's messages against its question, or the form as a whole."""
-    for field, message in error.extra.items():
-        form.add_error(field if field in form.fields else None, str(message))
-    if not error.extra:
-        form.add_error(None, error.message)
 
 
 @require_safe
@@ -118,7 +109,7 @@ def agreement_new(request: SignedInRequest) -> HttpResponse:
                 review_on=form.cleaned_data["review_on_date"],
             )
         except ApplicationError as error:
-            _put_on_form(form, error)
+            errors_onto_form(form, error)
         else:
             messages.success(request, "Verbal agreement recorded.")
             return redirect(agreement)
@@ -183,7 +174,7 @@ def agreement(request: SignedInRequest, pk: int) -> HttpResponse:
             return redirect(record)
     except ApplicationError as error:
         if error.extra:
-            _put_on_form(share_form if action == "share" else review_form, error)
+            errors_onto_form(share_form if action == "share" else review_form, error)
         else:
             refusal = error.message
     status = 400 if refusal or share_form.errors or review_form.errors else 200
@@ -225,7 +216,7 @@ def policy(request: SignedInRequest) -> HttpResponse:
                 local_expectations=form.cleaned_data["local_expectations"],
             )
         except ApplicationError as error:
-            _put_on_form(form, error)
+            errors_onto_form(form, error)
         else:
             messages.success(request, "Settings saved.")
             return redirect("agreements:policy")

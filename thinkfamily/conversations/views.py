@@ -10,8 +10,6 @@ the viewer may not do, 409 for a page overtaken by an amendment.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
@@ -42,6 +40,7 @@ from thinkfamily.conversations.services import (
     conversation_record,
 )
 from thinkfamily.core.errors import ApplicationError
+from thinkfamily.core.forms import errors_onto_form
 from thinkfamily.people.models import Household, Person
 from thinkfamily.people.views import SignedInRequest
 
@@ -49,15 +48,6 @@ _NOT_FOUND = "No conversation you may see has this id."
 
 #: The form field that carries each of the services' messages, where the names differ.
 _FIELD_OF = {"held_at": "held_on", "evidence": "text", "cancel_reason": "text"}
-
-
-def _put_on_form(form: Any, error: ApplicationError) -> None:
-    """Each of the service's messages against its question, or the form as a whole."""
-    for problem, message in error.extra.items():
-        field = _FIELD_OF.get(problem, problem)
-        form.add_error(field if field in form.fields else None, str(message))
-    if not error.extra:
-        form.add_error(None, error.message)
 
 
 def _number(text: str | None) -> int | None:
@@ -103,7 +93,7 @@ def conversation_new(request: SignedInRequest) -> HttpResponse:
                 household=start.household,
             )
         except ApplicationError as error:
-            _put_on_form(form, error)
+            errors_onto_form(form, error, field_of=_FIELD_OF)
         else:
             messages.success(
                 request, "Conversation recorded and circulated to the participants to acknowledge."
@@ -155,7 +145,7 @@ def conversation(request: SignedInRequest, pk: int) -> HttpResponse:
                 )
             except ApplicationError as error:
                 if error.extra:
-                    _put_on_form(answer_form, error)
+                    errors_onto_form(answer_form, error, field_of=_FIELD_OF)
                     status = 400
                 else:
                     refusal = error.message
@@ -218,7 +208,7 @@ def conversation_amend_page(request: SignedInRequest, pk: int) -> HttpResponse:
             )
         except ApplicationError as error:
             if error.extra:
-                _put_on_form(form, error)
+                errors_onto_form(form, error, field_of=_FIELD_OF)
             else:
                 refusal = error.message
                 status = 409
@@ -254,7 +244,7 @@ def action_close(request: SignedInRequest, pk: int) -> HttpResponse:
             else:
                 action_cancel(action=action, by=request.user, reason=form.cleaned_data["text"])
         except ApplicationError as error:
-            _put_on_form(form, error)
+            errors_onto_form(form, error, field_of=_FIELD_OF)
         else:
             messages.success(request, "Action done." if done else "Action cancelled.")
             return redirect(conversation)

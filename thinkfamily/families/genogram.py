@@ -55,12 +55,14 @@ every coordinate is rounded before it is written.
 
 from __future__ import annotations
 
-import html
 import itertools
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+
+from thinkfamily.core import svg
+from thinkfamily.core.svg import Attributes
 
 __all__ = [
     "Genogram",
@@ -805,15 +807,7 @@ def _age_label(person: GenogramPerson) -> str:
 
 
 def _name(person: GenogramPerson) -> str:
-    return _clean(person.name) or "Name not recorded"
-
-
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def _clean(text: str) -> str:
-    """Text with characters XML cannot hold removed and spaces collapsed."""
-    return " ".join(_NOT_XML.sub("", text).split())
+    return svg.clean(person.name) or "Name not recorded"
 
 
 # Arial's advance widths, in ems, for the characters that differ most from the
@@ -857,49 +851,27 @@ def _wrap(text: str, size: float, width: float, max_lines: int) -> list[str]:
 
 # SVG markup
 
-Attributes = dict[str, str | float]
-
-
-def _number(value: float) -> str:
-    text = f"{value:.1f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
-
-
-def _tag(name: str, attributes: Attributes, content: str | None = None) -> str:
-    """One element; attribute values escaped, ``content`` already markup."""
-    written = "".join(
-        f' {attribute}="{_number(value) if isinstance(value, float | int) else html.escape(value)}"'
-        for attribute, value in attributes.items()
-    )
-    if content is None:
-        return f"<{name}{written}/>"
-    return f"<{name}{written}>{content}</{name}>"
-
-
-def _text(text: str) -> str:
-    return html.escape(_clean(text), quote=False)
-
 
 def _line(css_class: str, x1: float, y1: float, x2: float, y2: float, **data: str) -> str:
     attributes: Attributes = {"class": css_class, "x1": x1, "y1": y1, "x2": x2, "y2": y2}
     attributes |= {f"data-{name.replace('_', '-')}": value for name, value in data.items()}
-    return _tag("line", attributes | {"stroke": STROKE, "stroke-width": 2})
+    return svg.tag("line", attributes | {"stroke": STROKE, "stroke-width": 2})
 
 
 def _polyline(css_class: str, points: Iterable[tuple[float, float]], **data: str) -> str:
     attributes: Attributes = {
         "class": css_class,
-        "points": " ".join(f"{_number(px)},{_number(py)}" for px, py in points),
+        "points": " ".join(f"{svg.number(px)},{svg.number(py)}" for px, py in points),
     }
     attributes |= {f"data-{name.replace('_', '-')}": value for name, value in data.items()}
-    return _tag("polyline", attributes | {"fill": "none", "stroke": STROKE, "stroke-width": 2})
+    return svg.tag("polyline", attributes | {"fill": "none", "stroke": STROKE, "stroke-width": 2})
 
 
 def _label(text: str, x: float, y: float, size: int, *, css_class: str, bold: bool = False) -> str:
     attributes: Attributes = {"class": css_class, "x": x, "y": y, "font-size": size}
     if bold:
         attributes["font-weight"] = "bold"
-    return _tag("text", attributes | {"text-anchor": "middle", "fill": STROKE}, _text(text))
+    return svg.tag("text", attributes | {"text-anchor": "middle", "fill": STROKE}, svg.text(text))
 
 
 def _ids(prefix: str) -> tuple[str, str]:
@@ -917,7 +889,7 @@ def _safe_href(href: str | None) -> str | None:
     scheme = re.match(r"\s*([A-Za-z][A-Za-z0-9+.-]*):", href)
     if scheme and scheme.group(1).lower() not in ("http", "https"):
         return None
-    return _clean(href)
+    return svg.clean(href)
 
 
 # Symbols
@@ -939,24 +911,26 @@ def _shape(kind: str, cx: float, cy: float, radius: float, attributes: Attribute
             "width": 2 * radius,
             "height": 2 * radius,
         }
-        return _tag("rect", square | attributes)
+        return svg.tag("rect", square | attributes)
     if kind == "circle":
         circle: Attributes = {"cx": cx, "cy": cy, "r": radius}
-        return _tag("circle", circle | attributes)
+        return svg.tag("circle", circle | attributes)
     if kind == "diamond":
         r = radius * 1.2
         corners = [(cx, cy - r), (cx + r, cy), (cx, cy + r), (cx - r, cy)]
     else:  # a triangle, for a pregnancy: smaller than a person
         r = radius * 0.8
         corners = [(cx, cy - r), (cx + r * 1.1, cy + r * 0.8), (cx - r * 1.1, cy + r * 0.8)]
-    polygon: Attributes = {"points": " ".join(f"{_number(px)},{_number(py)}" for px, py in corners)}
-    return _tag("polygon", polygon | attributes)
+    polygon: Attributes = {
+        "points": " ".join(f"{svg.number(px)},{svg.number(py)}" for px, py in corners)
+    }
+    return svg.tag("polygon", polygon | attributes)
 
 
 def _person(person: GenogramPerson, cx: float, cy: float, prefix: str) -> str:
     """A person's symbol, concern mark and label, linked to their page if they have one."""
     kind = _symbol_kind(person)
-    parts = [_tag("title", {}, _text(_person_sentence(person)))]
+    parts = [svg.tag("title", {}, svg.text(_person_sentence(person)))]
     if person.of_concern:
         outline: Attributes = {"class": "concern-outline", "stroke-width": 3}
         parts.append(_shape(kind, cx, cy, HALF + CONCERN_GAP, outline))
@@ -973,7 +947,7 @@ def _person(person: GenogramPerson, cx: float, cy: float, prefix: str) -> str:
         baseline += LINE_HEIGHT
         parts.append(_label("Concern", cx, baseline, SMALL_SIZE, css_class="concern", bold=True))
 
-    group = _tag(
+    group = svg.tag(
         "g",
         {
             "class": "person",
@@ -986,13 +960,13 @@ def _person(person: GenogramPerson, cx: float, cy: float, prefix: str) -> str:
         "".join(parts),
     )
     href = _safe_href(person.href)
-    return group if href is None else _tag("a", {"href": href}, group)
+    return group if href is None else svg.tag("a", {"href": href}, group)
 
 
 def _separation(cx: float, cy: float, css_class: str = "separated") -> str:
     """The "//" across a couple line."""
     slashes = [_line("slash", cx - dx - 4, cy + 8, cx - dx + 4, cy - 8) for dx in (-3.5, 3.5)]
-    return _tag("g", {"class": css_class}, "".join(slashes))
+    return svg.tag("g", {"class": css_class}, "".join(slashes))
 
 
 # Lines
@@ -1051,7 +1025,7 @@ def _household(layout: _Layout) -> str:
     if layout.household_box is None:
         return ""
     box_x, box_y, width, height = layout.household_box
-    return _tag(
+    return svg.tag(
         "rect",
         {
             "class": "household",
@@ -1108,7 +1082,7 @@ def _legend_sample(entry: str, cx: float, cy: float) -> str:
         )
     if entry == "household":
         dashed: Attributes = {"x": cx - 20, "y": cy - 11, "width": 40, "height": 22, "rx": 6}
-        return _tag(
+        return svg.tag(
             "rect",
             dashed
             | {"fill": "none", "stroke": STROKE, "stroke-width": 2, "stroke-dasharray": "8 6"},
@@ -1124,7 +1098,7 @@ def _legend(family: _Family, top: float, width: float) -> tuple[str, float]:
     entries = _legend_entries(family)
     columns = max(1, int((width - 2 * MARGIN) // LEGEND_ITEM_WIDTH))
     parts = [
-        _tag(
+        svg.tag(
             "text",
             {
                 "x": MARGIN,
@@ -1147,10 +1121,10 @@ def _legend(family: _Family, top: float, width: float) -> tuple[str, float]:
             "font-size": SMALL_SIZE,
             "fill": STROKE,
         }
-        parts.append(_tag("text", text, _text(_LEGEND[entry])))
+        parts.append(svg.tag("text", text, svg.text(_LEGEND[entry])))
     rows = math.ceil(len(entries) / columns)
     height = 40 + rows * LEGEND_ROW_HEIGHT - LEGEND_ROW_HEIGHT / 2
-    return _tag("g", {"class": "legend"}, "".join(parts)), height
+    return svg.tag("g", {"class": "legend"}, "".join(parts)), height
 
 
 # The drawing
@@ -1168,7 +1142,7 @@ def genogram_svg(genogram: Genogram) -> str:
     True
     """
     family = _tidy(genogram)
-    title = _clean(genogram.title) or "Genogram"
+    title = svg.clean(genogram.title) or "Genogram"
     title_id, desc_id = _ids(genogram.id_prefix)
     if not family.people:
         return _svg(
@@ -1177,7 +1151,7 @@ def genogram_svg(genogram: Genogram) -> str:
             title=title,
             ids=(title_id, desc_id),
             description=f"{title}: no one recorded.",
-            body=_tag(
+            body=svg.tag(
                 "text",
                 {"class": "empty", "x": MARGIN, "y": 74, "font-size": NAME_SIZE, "fill": STROKE},
                 "No one recorded",
@@ -1229,23 +1203,23 @@ def _svg(
     shown_title = _shorten(title, TITLE_SIZE * 1.05, width - 2 * MARGIN)  # bold runs wider
     content = "".join(
         [
-            _tag("title", {"id": title_id}, _text(title)),
-            _tag("desc", {"id": desc_id}, _text(description)),
-            _tag("rect", {"x": 0, "y": 0, "width": width, "height": height, "fill": PAPER}),
-            _tag("text", heading, _text(shown_title)),
+            svg.tag("title", {"id": title_id}, svg.text(title)),
+            svg.tag("desc", {"id": desc_id}, svg.text(description)),
+            svg.tag("rect", {"x": 0, "y": 0, "width": width, "height": height, "fill": PAPER}),
+            svg.tag("text", heading, svg.text(shown_title)),
             body,
         ]
     )
-    return _tag(
+    return svg.tag(
         "svg",
         {
             "xmlns": "http://www.w3.org/2000/svg",
             "class": "genogram",
-            "viewBox": f"0 0 {_number(width)} {_number(height)}",
+            "viewBox": f"0 0 {svg.number(width)} {svg.number(height)}",
             "width": "100%",
             # Never shrunk below three quarters of its natural size on screen (the page
             # scrolls it sideways instead), so a large family's labels stay readable.
-            "style": f"max-width: {_number(width)}px; min-width: {_number(width * 0.75)}px; "
+            "style": f"max-width: {svg.number(width)}px; min-width: {svg.number(width * 0.75)}px; "
             "height: auto",
             "role": "img",
             "aria-labelledby": f"{title_id} {desc_id}",
@@ -1265,7 +1239,7 @@ def genogram_description(genogram: Genogram) -> list[str]:
     right), each couple, and each child's parents.
     """
     family = _tidy(genogram)
-    title = _clean(genogram.title) or "Genogram"
+    title = svg.clean(genogram.title) or "Genogram"
     if not family.people:
         return [f"{title}: no one recorded."]
     order = _lay_out(family).order

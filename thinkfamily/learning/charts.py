@@ -21,10 +21,12 @@ in words, and the same input always gives the same string::
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 from collections.abc import Sequence
 from typing import Protocol
+
+from thinkfamily.core import svg
+from thinkfamily.core.svg import Attributes
 
 __all__ = ["ChartFigure", "percent", "trend_chart_svg"]
 
@@ -76,43 +78,15 @@ _MONTH_NAMES = (
     "November",
     "December",
 )
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-Attributes = dict[str, str | float]
 
 
 # ---------------------------------------------------------------------------
 # Markup
 
 
-def _clean(text: str) -> str:
-    """Text with characters XML cannot hold removed and spaces collapsed."""
-    return " ".join(_NOT_XML.sub("", text).split())
-
-
-def _number(value: float) -> str:
-    text = f"{value:.1f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
-
-
-def _tag(name: str, attributes: Attributes, content: str | None = None) -> str:
-    """One element; attribute values escaped, ``content`` already markup."""
-    written = "".join(
-        f' {attribute}="{_number(value) if isinstance(value, float | int) else html.escape(value)}"'
-        for attribute, value in attributes.items()
-    )
-    if content is None:
-        return f"<{name}{written}/>"
-    return f"<{name}{written}>{content}</{name}>"
-
-
-def _text(text: str) -> str:
-    return html.escape(_clean(text), quote=False)
-
-
 def _label(text: str, x: float, y: float, *, anchor: str = "middle", size: int = LABEL_SIZE) -> str:
     attributes: Attributes = {"x": x, "y": y, "font-size": size, "text-anchor": anchor}
-    return _tag("text", attributes | {"fill": INK}, _text(text))
+    return svg.tag("text", attributes | {"fill": INK}, svg.text(text))
 
 
 def _shortened(text: str, size: float, width: float) -> str:
@@ -138,7 +112,7 @@ def _ids(title: str) -> tuple[str, str]:
 
 def percent(value: float) -> str:
     """A percentage as people write it: whole numbers bare, otherwise one decimal place."""
-    return f"{_number(round(value, 1))}%"
+    return f"{svg.number(round(value, 1))}%"
 
 
 def _month_name(month: dt.date) -> str:
@@ -195,7 +169,7 @@ def _axis() -> str:
     for value in (0, 25, 50, 75, 100):
         y = _y(value)
         parts.append(
-            _tag(
+            svg.tag(
                 "line",
                 {
                     "x1": PLOT_LEFT,
@@ -237,9 +211,9 @@ def _line_and_points(figures: Sequence[ChartFigure], xs: list[float]) -> str:
     parts = []
     for run in _runs(figures, xs):
         if len(run) > 1:
-            points = " ".join(f"{_number(x)},{_number(y)}" for x, y in run)
+            points = " ".join(f"{svg.number(x)},{svg.number(y)}" for x, y in run)
             parts.append(
-                _tag(
+                svg.tag(
                     "polyline",
                     {
                         "points": points,
@@ -258,7 +232,7 @@ def _line_and_points(figures: Sequence[ChartFigure], xs: list[float]) -> str:
             f"({figure.numerator} of {figure.denominator})"
         )
         parts.append(
-            _tag(
+            svg.tag(
                 "circle",
                 {
                     "cx": x,
@@ -268,7 +242,7 @@ def _line_and_points(figures: Sequence[ChartFigure], xs: list[float]) -> str:
                     "stroke": PAPER,
                     "stroke-width": 1,
                 },
-                _tag("title", {}, _text(tooltip)),
+                svg.tag("title", {}, svg.text(tooltip)),
             )
         )
     return "".join(parts)
@@ -276,7 +250,7 @@ def _line_and_points(figures: Sequence[ChartFigure], xs: list[float]) -> str:
 
 def _target_line(target: float) -> str:
     y = _y(target)
-    line = _tag(
+    line = svg.tag(
         "line",
         {
             "x1": PLOT_LEFT,
@@ -311,12 +285,12 @@ def trend_chart_svg(*, figures: Sequence[ChartFigure], target: float | None, tit
     >>> "Target 90%" in svg and "meeting the target of 90%" in svg
     True
     """
-    title = _clean(title) or "Trend"
+    title = svg.clean(title) or "Trend"
     title_id, desc_id = _ids(title)
     xs = _xs(len(figures)) if figures else []
     body = [
-        _tag("rect", {"x": 0, "y": 0, "width": WIDTH, "height": HEIGHT, "fill": PAPER}),
-        _tag(
+        svg.tag("rect", {"x": 0, "y": 0, "width": WIDTH, "height": HEIGHT, "fill": PAPER}),
+        svg.tag(
             "text",
             {
                 "x": PLOT_LEFT - 40,
@@ -325,7 +299,7 @@ def trend_chart_svg(*, figures: Sequence[ChartFigure], target: float | None, tit
                 "font-weight": "bold",
                 "fill": INK,
             },
-            _text(_shortened(title, TITLE_SIZE, WIDTH - 2 * (PLOT_LEFT - 40))),
+            svg.text(_shortened(title, TITLE_SIZE, WIDTH - 2 * (PLOT_LEFT - 40))),
         ),
         _axis(),
         _month_labels(figures, xs),
@@ -334,7 +308,7 @@ def trend_chart_svg(*, figures: Sequence[ChartFigure], target: float | None, tit
     ]
     if not any(f.value is not None for f in figures):
         body.append(_label("Nothing to count yet", (PLOT_LEFT + PLOT_RIGHT) / 2, _y(50)))
-    return _tag(
+    return svg.tag(
         "svg",
         {
             "xmlns": "http://www.w3.org/2000/svg",
@@ -347,8 +321,8 @@ def trend_chart_svg(*, figures: Sequence[ChartFigure], target: float | None, tit
         },
         "".join(
             [
-                _tag("title", {"id": title_id}, _text(title)),
-                _tag("desc", {"id": desc_id}, _text(_description(figures, target, title))),
+                svg.tag("title", {"id": title_id}, svg.text(title)),
+                svg.tag("desc", {"id": desc_id}, svg.text(_description(figures, target, title))),
                 *body,
             ]
         ),

@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 
 from thinkfamily.accounts.models import Agency
-from thinkfamily.agreements.forms import _DatesForm
+from thinkfamily.agreements.forms import DatesForm
 from thinkfamily.learning.indicators import INDICATORS
 from thinkfamily.learning.models import CaseReview, ComplianceCheck, PlanAction, Recommendation
 from thinkfamily.learning.services import EVIDENCE_MAX_BYTES, EVIDENCE_TYPES
@@ -36,7 +36,7 @@ def _agency_choices(blank: str = "Select an agency") -> list[tuple[str, str]]:
     ]
 
 
-class ReviewForm(_DatesForm):
+class ReviewForm(DatesForm):
     """A review's entry on the register."""
 
     DATE_FIELDS = (
@@ -230,7 +230,7 @@ class IndicatorsForm(forms.Form):
         }
 
 
-class ActionForm(_DatesForm):
+class ActionForm(DatesForm):
     """An action of a recommendation's plan."""
 
     DATE_FIELDS = ("due_on",)
@@ -278,7 +278,7 @@ class EvidenceForm(forms.Form):
     )
 
 
-class CheckForm(_DatesForm):
+class CheckForm(DatesForm):
     """A compliance check of an action."""
 
     DATE_FIELDS = ("checked_on", "next_check_on")

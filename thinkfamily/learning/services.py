@@ -121,6 +121,16 @@ class ReviewDates:
     period_end: dt.date | None = None
 
 
+def _check_reference(problems: dict[str, str], reference: str) -> None:
+    """A reference is required, and used by one review only."""
+    if not reference.strip():
+        problems["reference"] = "Enter the partnership's reference for the review"
+    elif CaseReview.objects.filter(reference=reference.strip()).exists():
+        problems["reference"] = (
+            f"A review with reference {reference.strip()} is already on the register"
+        )
+
+
 def _check_review(
     problems: dict[str, str],
     *,
@@ -186,12 +196,7 @@ def review_record(
     _require(by, MANAGE_CASE_REVIEWS, None, "Only a partnership manager may add to the register.")
     today = today or timezone.localdate()
     problems: dict[str, str] = {}
-    if not reference.strip():
-        problems["reference"] = "Enter the partnership's reference for the review"
-    elif CaseReview.objects.filter(reference=reference.strip()).exists():
-        problems["reference"] = (
-            f"A review with reference {reference.strip()} is already on the register"
-        )
+    _check_reference(problems, reference)
     _check_review(
         problems, kind=kind, title=title, child_pseudonym=child_pseudonym, dates=dates,
         themes=themes, agency_ids=agency_ids, subject_id=subject_id, today=today,
@@ -286,12 +291,7 @@ def review_draft_record(
     """
     _require(by, MANAGE_CASE_REVIEWS, None, "Only a partnership manager may add to the register.")
     problems: dict[str, str] = {}
-    if not reference.strip():
-        problems["reference"] = "Enter the partnership's reference for the review"
-    elif CaseReview.objects.filter(reference=reference.strip()).exists():
-        problems["reference"] = (
-            f"A review with reference {reference.strip()} is already on the register"
-        )
+    _check_reference(problems, reference)
     if kind not in CaseReview.Kind.values:
         problems["kind"] = "Select the kind of review"
     _refuse("The draft", problems)

@@ -42,6 +42,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
+from thinkfamily.extracts.reader import AGENCY_TYPES
+
 __all__ = [
     "ADDRESSEES",
     "THEMES",
@@ -401,24 +403,6 @@ THEMES: Mapping[str, Theme] = _themes(
     ),
 )
 
-_ALL_AGENCY_TYPES = frozenset(
-    {
-        "school",
-        "early_years",
-        "gp",
-        "health_visiting",
-        "midwifery",
-        "hospital",
-        "police",
-        "csc",
-        "housing",
-        "probation",
-        "cafcass",
-        "youth_justice",
-        "other",
-    }
-)
-
 
 def _addressees(*addressees: Addressee) -> Mapping[str, Addressee]:
     return {addressee.key: addressee for addressee in addressees}
@@ -560,7 +544,7 @@ ADDRESSEES: Mapping[str, Addressee] = _addressees(
             "all partners",
             "each agency",
         ),
-        _ALL_AGENCY_TYPES,
+        AGENCY_TYPES,
     ),
 )
 

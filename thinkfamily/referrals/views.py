@@ -10,7 +10,6 @@ step the viewer may not take, 409 for a page overtaken by someone else's step.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from thinkfamily.accounts.backends import REFERRAL_HANDLING_ROLES
 from thinkfamily.core.errors import ApplicationError
+from thinkfamily.core.forms import errors_onto_form
 from thinkfamily.people.models import Household, Person
 from thinkfamily.people.views import SignedInRequest
 from thinkfamily.referrals.forms import STEP_FORMS, MakeReferralForm, StepForm
@@ -65,14 +65,6 @@ _DONE = {
     "record_visit_intention": "Visit intention recorded.",
     "close": "Referral closed. The referrer can now see the outcome.",
 }
-
-
-def _put_on_form(form: Any, error: ApplicationError) -> None:
-    """Each of the service's messages against its question, or the form as a whole."""
-    for field, message in error.extra.items():
-        form.add_error(field if field in form.fields else None, str(message))
-    if not error.extra:
-        form.add_error(None, error.message)
 
 
 # ---------------------------------------------------------------------------
@@ -121,7 +113,7 @@ def referral_new(request: SignedInRequest) -> HttpResponse:
                 family_informed=form.family_informed_answer(),
             )
         except ApplicationError as error:
-            _put_on_form(form, error)
+            errors_onto_form(form, error)
         else:
             messages.success(
                 request,
@@ -176,7 +168,7 @@ def _take_step(request: SignedInRequest, referral: Referral) -> tuple[StepForm |
         )
     except ApplicationError as error:
         if error.extra:
-            _put_on_form(form, error)
+            errors_onto_form(form, error)
             return form, "", 400
         return None, error.message, _refusal_status(referral.pk, step, version)
     messages.success(request, _DONE[step.name])

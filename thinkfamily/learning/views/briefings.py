@@ -9,8 +9,6 @@ each of the service's messages against its question.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -27,6 +25,7 @@ from thinkfamily.accounts.backends import (
 from thinkfamily.audit.models import AuditEvent
 from thinkfamily.audit.services import audit_record
 from thinkfamily.core.errors import ApplicationError
+from thinkfamily.core.forms import errors_onto_form
 from thinkfamily.learning import dissemination
 from thinkfamily.learning.dissemination import (
     BriefingDetail,
@@ -40,14 +39,6 @@ from thinkfamily.learning.forms_briefings import BriefingForm, SessionForm
 from thinkfamily.learning.models import Briefing, CaseReview
 from thinkfamily.learning.services import BRIEFING_FIELDS, briefing_write, session_record
 from thinkfamily.people.views import SignedInRequest
-
-
-def _put_on_form(form: Any, error: ApplicationError) -> None:
-    """Each of the service's messages against its question, or the form as a whole."""
-    for field, message in error.extra.items():
-        form.add_error(field if field in form.fields else None, str(message))
-    if not error.extra:
-        form.add_error(None, error.message)
 
 
 def _detail_or_404(request: SignedInRequest, pk: int) -> BriefingDetail:
@@ -89,7 +80,7 @@ def briefing_new(request: SignedInRequest) -> HttpResponse:
         try:
             briefing = briefing_write(by=request.user, fields=form.cleaned_data, review=review)
         except ApplicationError as error:
-            _put_on_form(form, error)
+            errors_onto_form(form, error)
         else:
             messages.success(request, "Briefing saved.")
             return redirect(briefing)
@@ -116,7 +107,7 @@ def briefing_edit(request: SignedInRequest, pk: int) -> HttpResponse:
         try:
             briefing_write(by=request.user, fields=form.cleaned_data, briefing=record)
         except ApplicationError as error:
-            _put_on_form(form, error)
+            errors_onto_form(form, error)
         else:
             messages.success(request, "Briefing saved.")
             return redirect(record)
@@ -177,7 +168,7 @@ def briefing_sessions(request: SignedInRequest, pk: int) -> HttpResponse:
                 attendance=answers["attendance_count"],
             )
         except ApplicationError as error:
-            _put_on_form(form, error)
+            errors_onto_form(form, error)
         else:
             messages.success(request, "Session recorded.")
             return redirect(detail.briefing)

@@ -29,6 +29,7 @@ from thinkfamily.accounts.backends import (
 from thinkfamily.audit.models import AuditEvent
 from thinkfamily.audit.services import audit_record
 from thinkfamily.core.errors import ApplicationError
+from thinkfamily.core.forms import errors_onto_form
 from thinkfamily.learning import selectors, services
 from thinkfamily.learning.forms import (
     ActionForm,
@@ -46,14 +47,6 @@ from thinkfamily.learning.indicators import INDICATORS
 from thinkfamily.learning.ingest import IngestError, draft_from_bytes
 from thinkfamily.learning.models import CaseReview, Evidence, PlanAction, Recommendation
 from thinkfamily.people.views import SignedInRequest
-
-
-def _put_on_form(form: Any, error: ApplicationError) -> None:
-    """Each of the service's messages against its field, or the form as a whole."""
-    for name, message in error.extra.items():
-        form.add_error(name if name in form.fields else None, str(message))
-    if not error.extra:
-        form.add_error(None, error.message)
 
 
 def _register_or_404(request: SignedInRequest) -> None:
@@ -131,7 +124,7 @@ def review_new(request: SignedInRequest) -> HttpResponse:
                 **_review_fields(form),
             )
         except ApplicationError as error:
-            _put_on_form(form, error)
+            errors_onto_form(form, error)
         else:
             messages.success(request, f"{review.reference} is on the register.")
             return redirect(review)
@@ -159,7 +152,7 @@ def review_ingest(request: SignedInRequest) -> HttpResponse:
         except IngestError as error:
             form.add_error("document", str(error))
         except ApplicationError as error:
-            _put_on_form(form, error)
+            errors_onto_form(form, error)
         else:
             messages.success(
                 request,
@@ -190,7 +183,7 @@ def review(request: SignedInRequest, pk: int) -> HttpResponse:
                     child_pseudonym=confirm_form.cleaned_data.get("child_pseudonym") or "",
                 )
             except ApplicationError as error:
-                _put_on_form(confirm_form, error)
+                errors_onto_form(confirm_form, error)
             else:
                 messages.success(request, f"{review.reference} is confirmed on the register.")
                 return redirect(review)
@@ -237,7 +230,7 @@ def review_edit(request: SignedInRequest, pk: int) -> HttpResponse:
                 **_review_fields(form),
             )
         except ApplicationError as error:
-            _put_on_form(form, error)
+            errors_onto_form(form, error)
         else:
             messages.success(request, f"{review.reference} is updated.")
             return redirect(review)
@@ -286,7 +279,7 @@ def publication(request: SignedInRequest, pk: int) -> HttpResponse:
                 published=form.cleaned_data.get("published") == "yes",
             )
         except ApplicationError as error:
-            _put_on_form(form, error)
+            errors_onto_form(form, error)
         else:
             messages.success(
                 request,
@@ -359,7 +352,7 @@ def recommendation(request: SignedInRequest, pk: int) -> HttpResponse:
             else:
                 raise Http404
         except ApplicationError as error:
-            _put_on_form(form, error)
+            errors_onto_form(form, error)
         status = 400
     _audit_view(request, recommendation)
     detail = selectors.recommendation_detail(recommendation=recommendation)
@@ -460,7 +453,7 @@ def action(request: SignedInRequest, pk: int) -> HttpResponse:
             else:
                 raise Http404
         except ApplicationError as error:
-            _put_on_form(form, error)
+            errors_onto_form(form, error)
         status = 400
     _audit_view(request, action)
     return render(

@@ -1,23 +1,11 @@
 # ruff: noqa: RUF001 - reviews' own typography (curly quotes, en dashes) is part of what is read.
 """The theme and addressee vocabulary: its order, its synonyms and the addressee rule."""
 
+from thinkfamily.accounts.models import Agency
 from thinkfamily.learning.vocabulary import ADDRESSEES, THEMES, addressees_of, themes_in
 
-AGENCY_TYPES = {
-    "school",
-    "early_years",
-    "gp",
-    "health_visiting",
-    "midwifery",
-    "hospital",
-    "police",
-    "csc",
-    "housing",
-    "probation",
-    "cafcass",
-    "youth_justice",
-    "other",
-}
+#: The agency types the database knows: an addressee may only name these.
+AGENCY_TYPES = set(Agency.AgencyType.values)
 
 
 def test_themes_are_in_the_documented_order() -> None:
