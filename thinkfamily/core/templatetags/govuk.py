@@ -152,11 +152,7 @@ def govuk_input(
         "spellcheck": spellcheck,
         "label_is_page_heading": label_is_page_heading,
         "classes": classes,
-        "described_by": " ".join(
-            part
-            for part, present in ((f"{input_id}-hint", hint), (f"{input_id}-error", error))
-            if present
-        ),
+        "described_by": _described_by(input_id, hint, error),
     }
 
 
@@ -190,24 +186,7 @@ def govuk_textarea(
     field: forms.BoundField, *, rows: int = 5, classes: str = ""
 ) -> dict[str, object]:
     """A form field as a GOV.UK textarea, with its label, help text and first error."""
-    input_id = field.id_for_label
-    hint = str(field.help_text)
-    error = str(field.errors[0]) if field.errors else ""
-    return {
-        "name": field.html_name,
-        "id": input_id,
-        "label": str(field.label),
-        "value": field.value() or "",
-        "hint": hint,
-        "error": error,
-        "rows": rows,
-        "classes": classes,
-        "described_by": " ".join(
-            part
-            for part, present in ((f"{input_id}-hint", hint), (f"{input_id}-error", error))
-            if present
-        ),
-    }
+    return _labelled(field) | {"value": field.value() or "", "rows": rows, "classes": classes}
 
 
 def _choices(field: forms.BoundField, checked: set[str]) -> list[dict[str, object]]:
@@ -420,40 +399,36 @@ def _described_by(input_id: str, hint: str, error: str) -> str:
     )
 
 
-@register.inclusion_tag("core/components/select.html")
-def govuk_select(field: forms.BoundField, *, classes: str = "") -> dict[str, object]:
-    """A choice field as a GOV.UK select, for lists too long for radios (agencies, say)."""
+def _labelled(field: forms.BoundField) -> dict[str, object]:
+    """What a labelled control needs: its name, id, label, hint, first error and the ids that
+    describe it."""
     input_id = field.id_for_label
     hint = str(field.help_text)
     error = str(field.errors[0]) if field.errors else ""
-    current = str(field.value() or "")
     return {
         "name": field.html_name,
         "id": input_id,
         "label": str(field.label),
         "hint": hint,
         "error": error,
+        "described_by": _described_by(input_id, hint, error),
+    }
+
+
+@register.inclusion_tag("core/components/select.html")
+def govuk_select(field: forms.BoundField, *, classes: str = "") -> dict[str, object]:
+    """A choice field as a GOV.UK select, for lists too long for radios (agencies, say)."""
+    current = str(field.value() or "")
+    return _labelled(field) | {
         "classes": classes,
         "options": [
             {"value": str(value), "label": str(label), "selected": str(value) == current}
             for value, label in field.field.choices  # type: ignore[attr-defined]
         ],
-        "described_by": _described_by(input_id, hint, error),
     }
 
 
 @register.inclusion_tag("core/components/file_upload.html")
 def govuk_file_upload(field: forms.BoundField, *, accept: str = "") -> dict[str, object]:
     """A file field as a GOV.UK file upload; ``accept`` suggests the allowed types to browsers."""
-    input_id = field.id_for_label
-    hint = str(field.help_text)
-    error = str(field.errors[0]) if field.errors else ""
-    return {
-        "name": field.html_name,
-        "id": input_id,
-        "label": str(field.label),
-        "hint": hint,
-        "error": error,
-        "accept": accept,
-        "described_by": _described_by(input_id, hint, error),
-    }
+    return _labelled(field) | {"accept": accept}
