@@ -286,6 +286,32 @@ def _may_on_learning(user: User, perm: str, obj: Model | None) -> bool:
     return False
 
 
+# ---------------------------------------------------------------------------
+# Security and audit (issue 8)
+
+VIEW_ACCESS_LOG = "audit.view_access_log"
+VERIFY_AUDIT_TRAIL = "audit.verify_trail"
+#: Roles that answer a subject access request: who has looked at a person's record.
+ACCESS_LOG_ROLES = frozenset(
+    {User.Role.AUDITOR, User.Role.CSC_MANAGER, User.Role.PARTNERSHIP_MANAGER}
+)
+
+
+def _may_on_audit(user: User, perm: str, obj: Model | None) -> bool:
+    """An auditor reads any person's access log (that is their job, and it shows who looked,
+    not the record); children's social care and partnership managers read the log of a
+    person they may see. Verifying the whole trail is the auditors'."""
+    if not user.is_active or user.agency_id is None:
+        return False
+    if perm == VERIFY_AUDIT_TRAIL:
+        return obj is None and user.role == User.Role.AUDITOR
+    if perm == VIEW_ACCESS_LOG and isinstance(obj, Person):
+        if user.role == User.Role.AUDITOR:
+            return True
+        return user.role in ACCESS_LOG_ROLES and access_reason(user, obj) is not None
+    return False
+
+
 class SafeguardingAccessBackend(ModelBackend):
     """Django's model backend for sign-in, plus object-level rules for case records."""
 
@@ -296,6 +322,8 @@ class SafeguardingAccessBackend(ModelBackend):
             return _may_on_agreements(user_obj, perm, obj)
         if perm in LEARNING_PERMS:
             return _may_on_learning(user_obj, perm, obj)
+        if perm in (VIEW_ACCESS_LOG, VERIFY_AUDIT_TRAIL):
+            return _may_on_audit(user_obj, perm, obj)
         if perm == REVIEW_CANDIDATE and (obj is None or isinstance(obj, CandidatePair)):
             # The role decides, not the pair: a manager reviews every pair in the partnership.
             return decides_linkage(user_obj)
