@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Model
 
 from thinkfamily.accounts.models import Agency, User
+from thinkfamily.accounts.policy import sealed_person_roles
 from thinkfamily.agreements.models import VerbalAgreement
 from thinkfamily.conversations.models import Action, Conversation
 from thinkfamily.learning.models import PlanAction
@@ -21,8 +22,9 @@ from thinkfamily.matching.models import CandidatePair, Merge
 from thinkfamily.people.models import (
     Household,
     Person,
+    break_glass_open_to,
     households_known_to_agency,
-    people_visible_among,
+    known_or_housemates_among,
 )
 from thinkfamily.prompts.models import Prompt, PromptRecipient
 from thinkfamily.referrals.models import Referral
@@ -55,16 +57,31 @@ LINKAGE_DECISION_ROLES = frozenset({User.Role.CSC_MANAGER, User.Role.PARTNERSHIP
 
 
 def access_reason(user: User, person: Person) -> str | None:
-    """Why ``user`` may see ``person``, in words for the audit trail; None if they may not."""
+    """Why ``user`` may see ``person``, in words for the audit trail; None if they may not.
+
+    A sealed person is seen only by the sealed-record roles. Otherwise: a role
+    that works with whole families; the agency's own record; a member of a
+    household the agency knows (unless the partnership has turned that off);
+    or an unexpired break-glass opening, whose reason is quoted.
+    """
     if not user.is_active or user.agency_id is None:
+        return None
+    if person.sealed and user.role not in sealed_person_roles():
         return None
     if user.sees_whole_families:
         return f"role: {user.get_role_display()}"
     if person.records.filter(agency_id=user.agency_id).exists():
         return "agency holds a record of this person"
-    if person.pk in people_visible_among(user, [person.pk]):
+    if person.pk in known_or_housemates_among(user.agency_id, [person.pk]):
         return "agency knows a member of this person's household"
+    opening = break_glass_open_to(user).filter(person=person).order_by("-opened_at").first()
+    if opening is not None:
+        return f"{BREAK_GLASS_REASON_PREFIX}{opening.reason}"
     return None
+
+
+#: How an access reason under break-glass begins, so the audit trail can flag those looks.
+BREAK_GLASS_REASON_PREFIX = "break-glass: "
 
 
 def household_access_reason(user: User, household: Household) -> str | None:
@@ -82,11 +99,19 @@ def reads_chronology_of(user: User, person: Person) -> bool:
     """Whether the user may read a person's events, not only know the person exists.
 
     The per-person form of the rule ``EventQuerySet.visible_to`` applies to
-    sets of events: family-wide roles, or an agency that holds a record.
+    sets of events: family-wide roles, an agency that holds a record, or an
+    unexpired break-glass opening; never a sealed person outside the
+    sealed-record roles.
     """
     if not user.is_active or user.agency_id is None:
         return False
-    return user.sees_whole_families or person.records.filter(agency_id=user.agency_id).exists()
+    if person.sealed and user.role not in sealed_person_roles():
+        return False
+    return (
+        user.sees_whole_families
+        or person.records.filter(agency_id=user.agency_id).exists()
+        or break_glass_open_to(user).filter(person=person).exists()
+    )
 
 
 #: Roles that read but never write case records: they may not record a concern or answer a prompt.

@@ -82,3 +82,59 @@ class User(AbstractUser):
     def sees_whole_families(self) -> bool:
         """True for roles whose work is with whole families across the partnership."""
         return self.role in self.FAMILY_WIDE_ROLES
+
+
+class BreakGlassAccess(models.Model):
+    """An opening of one person's record outside the user's relationship, for a stated reason.
+
+    A practitioner who must see someone their agency does not know (a child
+    brought to an emergency department from another area, say) may open that
+    person's record by giving a reason. The opening lasts a few hours
+    (``accounts.policy.break_glass_hours``), every look during it is marked on
+    the audit trail as break-glass, and it lands on the review list of the
+    managers of the user's agency, who record whether it was justified.
+    """
+
+    class Outcome(models.TextChoices):
+        JUSTIFIED = "justified", "Justified"
+        NOT_JUSTIFIED = "not_justified", "Not justified: to be followed up"
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="break_glass")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    opened_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    reviewed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        indexes = [models.Index(fields=["user", "person", "expires_at"])]
+        constraints = [
+            models.CheckConstraint(
+                name="break_glass_expires_after_opening",
+                condition=models.Q(expires_at__gt=models.F("opened_at")),
+            ),
+            models.CheckConstraint(name="break_glass_has_reason", condition=~models.Q(reason="")),
+            models.CheckConstraint(
+                name="break_glass_review_complete",
+                condition=(
+                    models.Q(reviewed_at__isnull=True, outcome="", reviewed_by__isnull=True)
+                    | (
+                        models.Q(reviewed_at__isnull=False, reviewed_by__isnull=False)
+                        & ~models.Q(outcome="")
+                    )
+                ),
+            ),
+            models.CheckConstraint(
+                name="break_glass_not_reviewed_by_user",
+                condition=~models.Q(reviewed_by=models.F("user")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Break-glass by {self.user} at {self.opened_at:%d %b %Y %H:%M}"

@@ -4,7 +4,8 @@ from django.db import models
 from django.db.models import Q
 
 from thinkfamily.accounts.models import Agency, User
-from thinkfamily.people.models import AgencyRecord, Person
+from thinkfamily.accounts.policy import restricted_event_roles, sealed_person_roles
+from thinkfamily.people.models import AgencyRecord, Person, break_glass_open_to
 
 
 class EventQuerySet(models.QuerySet["Event"]):
@@ -12,19 +13,27 @@ class EventQuerySet(models.QuerySet["Event"]):
         """Events this user may read.
 
         Family-wide roles read every family's chronology; anyone else reads the
-        events of people their agency itself knows. Knowing only that a sibling
-        exists (through a household) does not open another agency's events.
-        Restricted events are read only by the recording agency and by
-        children's social care managers.
+        events of people their agency itself knows, and of people they have
+        opened by break-glass while the opening lasts. Knowing only that a
+        sibling exists (through a household) does not open another agency's
+        events. Restricted events are read by the restricted-record roles of
+        the recording agency and by children's social care managers; a sealed
+        person's events only by the sealed-record roles (``accounts.policy``).
         """
         if not user.is_authenticated or user.agency_id is None:
             return self.none()
         events = self
         if not user.sees_whole_families:
             known = AgencyRecord.objects.filter(agency_id=user.agency_id).values("person_id")
-            events = events.filter(person_id__in=known)
+            opened = break_glass_open_to(user).values("person_id")
+            events = events.filter(Q(person_id__in=known) | Q(person_id__in=opened))
         if user.role != User.Role.CSC_MANAGER:
-            events = events.filter(Q(restricted=False) | Q(agency_id=user.agency_id))
+            if user.role in restricted_event_roles():
+                events = events.filter(Q(restricted=False) | Q(agency_id=user.agency_id))
+            else:
+                events = events.filter(restricted=False)
+        if user.role not in sealed_person_roles():
+            events = events.exclude(person__sealed=True)
         return events
 
 

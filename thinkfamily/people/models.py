@@ -17,8 +17,10 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 
-from thinkfamily.accounts.models import Agency, User
+from thinkfamily.accounts.models import Agency, BreakGlassAccess, User
+from thinkfamily.accounts.policy import household_members_visible, sealed_person_roles
 from thinkfamily.people.identifiers import nhs_number_validator, upn_validator
 
 
@@ -33,20 +35,28 @@ class PersonQuerySet(models.QuerySet["Person"]):
         """People this user has a legitimate reason to see.
 
         Children's social care and partnership roles see every family. Anyone
-        else sees the people their agency holds a record of, and the members of
-        those people's households: a school can see that the preschool sibling
-        of its pupil exists. A system administrator sees nobody.
+        else sees the people their agency holds a record of, the members of
+        those people's households (a school can see that the preschool sibling
+        of its pupil exists; the partnership may turn this off, see
+        ``accounts.policy``), and anyone they have opened by break-glass while
+        the opening lasts. A sealed person is seen only by the sealed-record
+        roles. A system administrator sees nobody.
         """
         if not user.is_authenticated or user.agency_id is None:
             return self.none()
-        if user.sees_whole_families:
-            return self.all()
-        known = _people_known_to(user.agency_id)
-        households = _households_of(known)
-        members = HouseholdMembership.objects.filter(
-            household_id__in=households, end_date__isnull=True
-        ).values("person_id")
-        return self.filter(Q(id__in=known) | Q(id__in=members))
+        people = self
+        if not user.sees_whole_families:
+            known = _people_known_to(user.agency_id)
+            legitimate = Q(id__in=known) | Q(id__in=break_glass_open_to(user).values("person_id"))
+            if household_members_visible():
+                members = HouseholdMembership.objects.filter(
+                    household_id__in=_households_of(known), end_date__isnull=True
+                ).values("person_id")
+                legitimate |= Q(id__in=members)
+            people = people.filter(legitimate)
+        if user.role not in sealed_person_roles():
+            people = people.exclude(sealed=True)
+        return people
 
 
 class HouseholdQuerySet(models.QuerySet["Household"]):
@@ -87,9 +97,23 @@ def people_visible_among(user: User, person_ids: Collection[int]) -> set[int]:
         return set()
     ids = list(person_ids)
     if user.sees_whole_families:
-        return set(ids)
+        visible = set(ids)
+    else:
+        visible = known_or_housemates_among(user.agency_id, ids)
+        visible.update(
+            break_glass_open_to(user).filter(person_id__in=ids).values_list("person_id", flat=True)
+        )
+    if visible and user.role not in sealed_person_roles():
+        sealed = Person.objects.filter(pk__in=visible, sealed=True).values_list("pk", flat=True)
+        visible -= set(sealed)
+    return visible
+
+
+def known_or_housemates_among(agency_id: int, ids: list[int]) -> set[int]:
+    """Which of ``ids`` the agency holds a record of, or (at the "summary" household level)
+    lives now with someone it does: the relationship itself, before break-glass and sealing."""
     agency_knows = AgencyRecord.objects.filter(
-        person_id=models.OuterRef("person_id"), agency_id=user.agency_id
+        person_id=models.OuterRef("person_id"), agency_id=agency_id
     )
     known_housemate = HouseholdMembership.objects.filter(
         household_id=models.OuterRef("household_id"), end_date__isnull=True
@@ -97,13 +121,19 @@ def people_visible_among(user: User, person_ids: Collection[int]) -> set[int]:
     visible: set[int] = set()
     for start in range(0, len(ids), _IN_CHUNK):
         chunk = ids[start : start + _IN_CHUNK]
-        direct = AgencyRecord.objects.filter(agency_id=user.agency_id, person_id__in=chunk)
-        through_household = HouseholdMembership.objects.filter(
-            person_id__in=chunk, end_date__isnull=True
-        ).filter(models.Exists(known_housemate))
+        direct = AgencyRecord.objects.filter(agency_id=agency_id, person_id__in=chunk)
         visible.update(direct.values_list("person_id", flat=True))
-        visible.update(through_household.values_list("person_id", flat=True))
+        if household_members_visible():
+            through_household = HouseholdMembership.objects.filter(
+                person_id__in=chunk, end_date__isnull=True
+            ).filter(models.Exists(known_housemate))
+            visible.update(through_household.values_list("person_id", flat=True))
     return visible
+
+
+def break_glass_open_to(user: User) -> models.QuerySet[BreakGlassAccess]:
+    """The user's break-glass openings that have not yet expired."""
+    return BreakGlassAccess.objects.filter(user_id=user.pk, expires_at__gt=timezone.now())
 
 
 def households_known_to_agency(household_ids: Collection[int], agency_id: int) -> set[int]:
@@ -153,6 +183,12 @@ class Person(models.Model):
     )
     upn = models.CharField(
         "unique pupil number", max_length=13, null=True, blank=True, validators=[upn_validator]
+    )
+    sealed = models.BooleanField(
+        default=False,
+        db_default=False,  # rows written by bulk imports, which name their columns, are unsealed
+        help_text="Sealed (for example after adoption): invisible except to the sealed-record "
+        "roles (accounts.policy).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

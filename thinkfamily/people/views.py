@@ -8,13 +8,25 @@ viewer may not see is a 404, exactly like one that does not exist, so a page
 never confirms that somebody is on the record.
 """
 
+from django import forms
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
-from thinkfamily.accounts.backends import RECORD_CONCERN
-from thinkfamily.accounts.models import User
+from thinkfamily.accounts.backends import BREAK_GLASS_REASON_PREFIX, RECORD_CONCERN
+from thinkfamily.accounts.break_glass import (
+    BREAK_GLASS_REVIEWING_ROLES,
+    break_glass_open,
+    break_glass_review,
+    break_glass_reviews_for,
+    person_for_break_glass,
+)
+from thinkfamily.accounts.models import BreakGlassAccess, User
+from thinkfamily.accounts.policy import break_glass_hours, break_glass_min_reason
+from thinkfamily.core.errors import ApplicationError
+from thinkfamily.core.forms import errors_onto_form
 from thinkfamily.people.models import Person
 from thinkfamily.people.selectors import (
     SEARCH_RESULTS_LIMIT,
@@ -69,5 +81,115 @@ def person(request: SignedInRequest, pk: int) -> HttpResponse:
             )[person.pk],
             "open_prompts": prompts_about(person=person, viewer=request.user, today=today),
             "may_record_concern": request.user.has_perm(RECORD_CONCERN, person),
+            "break_glass": detail.access_reason.startswith(BREAK_GLASS_REASON_PREFIX),
         },
+    )
+
+
+class BreakGlassForm(forms.Form):
+    identifier = forms.CharField(
+        label="Think Family number, NHS number or unique pupil number",
+        required=False,
+        max_length=20,
+    )
+    reason = forms.CharField(
+        label="Why must you see this record now?",
+        help_text="Your managers read this. Say what has happened and why it cannot wait.",
+        required=False,
+        widget=forms.Textarea,
+        max_length=2000,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def break_glass(request: SignedInRequest) -> HttpResponse:
+    """Open the record of someone your agency does not know, for a reason, for a few hours.
+
+    Whether anyone has the number typed is said only after a reason has been
+    given and recorded, and a sealed person is "not found" like nobody.
+    """
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person = person_for_break_glass(identifier=form.cleaned_data["identifier"] or "")
+        try:
+            if len((form.cleaned_data["reason"] or "").strip()) < break_glass_min_reason():
+                # Refuse a thin reason before saying whether the person exists.
+                raise ApplicationError(
+                    "Say why",
+                    extra={
+                        "reason": f"Give a reason of at least {break_glass_min_reason()} "
+                        "characters: it is read by your managers"
+                    },
+                )
+            if person is None:
+                raise ApplicationError(
+                    "Not found", extra={"identifier": "Nobody you may open has this number"}
+                )
+            break_glass_open(
+                user=request.user, person=person, reason=form.cleaned_data["reason"] or ""
+            )
+        except ApplicationError as error:
+            errors_onto_form(form, error)
+        else:
+            messages.warning(
+                request,
+                f"You have opened this record by break-glass for {break_glass_hours()} hours. "
+                "Every look is recorded, and your managers will review it.",
+            )
+            return redirect(person)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "people/break_glass.html",
+        {"form": form, "hours": break_glass_hours()},
+        status=status,
+    )
+
+
+class BreakGlassReviewForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="Was it justified?",
+        choices=BreakGlassAccess.Outcome.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    note = forms.CharField(label="Note", required=False, widget=forms.Textarea)
+
+
+@require_safe
+def break_glass_reviews(request: SignedInRequest) -> HttpResponse:
+    """The break-glass openings by the agency's staff, unreviewed first, for its managers."""
+    if request.user.role not in BREAK_GLASS_REVIEWING_ROLES:
+        raise Http404
+    openings = list(break_glass_reviews_for(viewer=request.user)[:200])
+    return render(
+        request,
+        "people/break_glass_reviews.html",
+        {"openings": openings, "now": timezone.now()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def break_glass_opening(request: SignedInRequest, pk: int) -> HttpResponse:
+    """One opening, and the manager's review of it."""
+    opening = get_object_or_404(break_glass_reviews_for(viewer=request.user), pk=pk)
+    form = BreakGlassReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            break_glass_review(
+                opening=opening,
+                by=request.user,
+                outcome=form.cleaned_data["outcome"] or "",
+                note=form.cleaned_data["note"] or "",
+            )
+        except ApplicationError as error:
+            errors_onto_form(form, error)
+        else:
+            messages.success(request, "The review is recorded.")
+            return redirect("people:break_glass_reviews")
+    return render(
+        request,
+        "people/break_glass_opening.html",
+        {"opening": opening, "form": form},
+        status=400 if request.method == "POST" else 200,
     )

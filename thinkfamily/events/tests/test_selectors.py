@@ -248,10 +248,16 @@ def test_restricted_events_are_hidden_from_other_agencies_even_family_wide_roles
     assert chronology.hidden == 2
 
 
-def test_restricted_events_are_read_by_the_agency_that_recorded_them(family):
-    chronology = family_chronology(household=family.household, viewer=family.user(family.police))
+def test_restricted_events_are_read_by_the_named_roles_of_the_agency_that_recorded_them(family):
+    sergeant = family.user(family.police, User.Role.MANAGER)
+    constable = family.user(family.police)
+
+    chronology = family_chronology(household=family.household, viewer=sergeant)
 
     assert summaries(chronology) == ["Neighbour reported shouting", "Refuge address recorded"]
+    # A practitioner is not one of the named roles (accounts.policy): the entry is hidden.
+    unrestricted = family_chronology(household=family.household, viewer=constable)
+    assert summaries(unrestricted) == ["Neighbour reported shouting"]
 
 
 def test_restricted_events_are_shown_to_childrens_social_care_managers(family):

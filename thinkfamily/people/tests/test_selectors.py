@@ -87,9 +87,13 @@ def test_childrens_social_care_sees_everyone(county):
     assert detail.access_reason == "role: Children's social care worker"
 
 
-def test_restricted_events_are_hidden_from_other_agencies_and_counted(county):
+def test_restricted_events_are_read_by_the_recording_agencys_named_roles_and_csc_managers(county):
     gus = person("Gus")
-    police_view = person_detail(person_id=gus.pk, viewer=user_of("POLICE"))
+    police_view = person_detail(person_id=gus.pk, viewer=user_of("POLICE", User.Role.MANAGER))
+    # A practitioner of the recording agency is not one of the named roles (accounts.policy).
+    constable_view = person_detail(person_id=gus.pk, viewer=user_of("POLICE"))
+    assert [e.external_id for e in constable_view.chronology] == ["E3"]
+    assert constable_view.restricted_not_shown == 1
     csc = Agency.objects.create(code="CSC", name="Children's social care", agency_type="csc")
     worker = User.objects.create(username="sw", agency=csc, role=User.Role.CSC_WORKER)
     manager = User.objects.create(username="sm", agency=csc, role=User.Role.CSC_MANAGER)

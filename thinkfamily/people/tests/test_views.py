@@ -226,9 +226,14 @@ def test_restricted_events_are_hidden_from_other_agencies_and_counted(client, fa
     assert "2 restricted entries are not shown to you" in page
 
 
-def test_restricted_events_are_shown_to_the_agency_that_recorded_them(client, family):
+def test_restricted_events_are_shown_to_the_named_roles_of_the_agency_that_recorded_them(
+    client, family
+):
     make_event(family.pupil, family.gp, summary="Refuge address given.", restricted=True)
-    client.force_login(make_user(family.gp))
+    client.force_login(make_user(family.gp))  # a practitioner: not a named role
+    hidden = client.get(family.pupil.get_absolute_url()).content.decode()
+    assert "Refuge address given." not in hidden
+    client.force_login(make_user(family.gp, User.Role.MANAGER))
 
     page = client.get(family.pupil.get_absolute_url()).content.decode()
 
