@@ -25,6 +25,7 @@ from thinkfamily.people.models import (
     break_glass_open_to,
     households_known_to_agency,
     known_or_housemates_among,
+    only_sealed_live_here,
 )
 from thinkfamily.prompts.models import Prompt, PromptRecipient
 from thinkfamily.referrals.models import Referral
@@ -89,6 +90,10 @@ def household_access_reason(user: User, household: Household) -> str | None:
     if not user.is_active or user.agency_id is None:
         return None
     if user.sees_whole_families:
+        if user.role not in sealed_person_roles() and (
+            Household.objects.filter(pk=household.pk).filter(only_sealed_live_here()).exists()
+        ):
+            return None
         return f"role: {user.get_role_display()}"
     if households_known_to_agency([household.pk], user.agency_id):
         return "agency knows a member of this household"
@@ -331,6 +336,8 @@ def _may_on_audit(user: User, perm: str, obj: Model | None) -> bool:
     if perm == VERIFY_AUDIT_TRAIL:
         return obj is None and user.role == User.Role.AUDITOR
     if perm == VIEW_ACCESS_LOG and isinstance(obj, Person):
+        if obj.sealed and user.role not in sealed_person_roles():
+            return False
         if user.role == User.Role.AUDITOR:
             return True
         return user.role in ACCESS_LOG_ROLES and access_reason(user, obj) is not None

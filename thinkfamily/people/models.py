@@ -63,14 +63,28 @@ class HouseholdQuerySet(models.QuerySet["Household"]):
     def visible_to(self, user: User) -> HouseholdQuerySet:
         """Households this user may open: one of its members is known to their agency.
 
-        Children's social care and partnership roles open every household; a
-        system administrator opens none.
+        Children's social care and partnership roles open every household but
+        one whose only people living there now are sealed (its address is what
+        the seal protects), unless their role sees sealed records; a system
+        administrator opens none.
         """
         if not user.is_authenticated or user.agency_id is None:
             return self.none()
         if user.sees_whole_families:
-            return self.all()
+            if user.role in sealed_person_roles():
+                return self.all()
+            return self.exclude(only_sealed_live_here())
         return self.filter(id__in=_households_of(_people_known_to(user.agency_id)))
+
+
+def only_sealed_live_here() -> Q:
+    """Households where someone sealed lives now and nobody unsealed does."""
+    now = HouseholdMembership.objects.filter(
+        household_id=models.OuterRef("pk"), end_date__isnull=True
+    )
+    return Q(models.Exists(now.filter(person__sealed=True))) & ~Q(
+        models.Exists(now.filter(person__sealed=False))
+    )
 
 
 # Access is decided by chains of indexed lookups (records by agency, memberships
@@ -116,7 +130,7 @@ def known_or_housemates_among(agency_id: int, ids: list[int]) -> set[int]:
         person_id=models.OuterRef("person_id"), agency_id=agency_id
     )
     known_housemate = HouseholdMembership.objects.filter(
-        household_id=models.OuterRef("household_id"), end_date__isnull=True
+        household_id=models.OuterRef("household_id"), end_date__isnull=True, person__sealed=False
     ).filter(models.Exists(agency_knows))
     visible: set[int] = set()
     for start in range(0, len(ids), _IN_CHUNK):
@@ -141,9 +155,10 @@ def households_known_to_agency(household_ids: Collection[int], agency_id: int) -
     agency_knows = AgencyRecord.objects.filter(
         person_id=models.OuterRef("person_id"), agency_id=agency_id
     )
+    # A sealed member never opens a household: its address may be the one being protected.
     return set(
         HouseholdMembership.objects.filter(
-            household_id__in=list(household_ids), end_date__isnull=True
+            household_id__in=list(household_ids), end_date__isnull=True, person__sealed=False
         )
         .filter(models.Exists(agency_knows))
         .values_list("household_id", flat=True)
@@ -156,10 +171,10 @@ def _people_known_to(agency_id: int) -> models.QuerySet[Any, Any]:
 
 
 def _households_of(people: models.QuerySet[Any, Any]) -> models.QuerySet[Any, Any]:
-    """Ids of the households those people currently live in."""
-    return HouseholdMembership.objects.filter(person_id__in=people, end_date__isnull=True).values(
-        "household_id"
-    )
+    """Ids of the households those people currently live in (a sealed person opens none)."""
+    return HouseholdMembership.objects.filter(
+        person_id__in=people, end_date__isnull=True, person__sealed=False
+    ).values("household_id")
 
 
 class Person(models.Model):
