@@ -72,6 +72,20 @@ def page_without_javascript(browser: Browser, live_server: LiveServer) -> Iterat
 
 
 @pytest.fixture(autouse=True)
+def _two_factor_only_where_tested(request: pytest.FixtureRequest, settings: Any) -> None:
+    """Two-factor sign-in is enforced only in tests marked ``two_factor`` and browser tests.
+
+    The many view tests sign in with ``client.force_login``, which gives no second factor;
+    they test what each page shows, and signing in is tested on its own
+    (accounts/tests/test_two_factor.py) and by every browser test, with enforcement on.
+    """
+    if request.node.get_closest_marker("two_factor") or request.node.get_closest_marker("browser"):
+        settings.THINKFAMILY_REQUIRE_TWO_FACTOR = True
+    else:
+        settings.THINKFAMILY_REQUIRE_TWO_FACTOR = False
+
+
+@pytest.fixture(autouse=True)
 def _no_linkage_model(settings: Any, tmp_path: Path) -> None:
     """Each test starts with no trained linkage model (identifiers only) unless it loads one."""
     settings.LINKAGE_MODEL_PATH = tmp_path / "linkage-model.json"

@@ -6,10 +6,12 @@ under ``var/`` by default), ``SECRET_KEY``, ``DEBUG`` and ``ALLOWED_HOSTS``.
 No secret is committed: the default key is only accepted while DEBUG is on.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -19,12 +21,24 @@ LINKAGE_MODEL_PATH = Path(
     os.environ.get("THINKFAMILY_LINKAGE_MODEL", VAR_DIR / "linkage" / "model.json")
 )
 
-DEBUG = os.environ.get("DEBUG", "true").lower() in {"1", "true", "yes"}
+#: ``THINKFAMILY_ENVIRONMENT=production`` turns every protection on and refuses to start
+#: without a real SECRET_KEY and ALLOWED_HOSTS (docs/security-accounts.md).
+PRODUCTION = os.environ.get("THINKFAMILY_ENVIRONMENT", "development").lower() == "production"
+DEBUG = not PRODUCTION and os.environ.get("DEBUG", "true").lower() in {"1", "true", "yes"}
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    if PRODUCTION or not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set in the environment in production (or when DEBUG is off): "
+            "a long random string, e.g. from "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
+        )
     SECRET_KEY = "insecure-local-development-key-never-used-in-production"
+if PRODUCTION and not os.environ.get("ALLOWED_HOSTS"):
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS must be set in the environment in production: the site's host names, "
+        "separated by commas."
+    )
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 
 INSTALLED_APPS = [
@@ -33,6 +47,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
     "thinkfamily.core",
     "thinkfamily.accounts",
     "thinkfamily.audit",
@@ -49,15 +67,22 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "thinkfamily.audit.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # After sign-in is required: a signed-in user with no second factor yet goes to the code page.
+    "thinkfamily.accounts.middleware.TwoFactorRequiredMiddleware",
+    # Last, as django-axes asks: it turns a lock-out into the "locked" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "thinkfamily.urls"
@@ -73,6 +98,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "thinkfamily.accounts.context_processors.sign_in",
             ],
         },
     },
@@ -113,7 +139,11 @@ THINK_SIBLING = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["thinkfamily.accounts.backends.SafeguardingAccessBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username and IP before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "thinkfamily.accounts.backends.SafeguardingAccessBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "people:search"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -122,10 +152,73 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
+# Argon2 first: new and changed passwords are stored as argon2$…; older hashes still verify
+# and are upgraded at the next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
+# Two-factor sign-in (django-otp, TOTP) for every account: thinkfamily/accounts/two_factor.py.
+THINKFAMILY_REQUIRE_TWO_FACTOR = os.environ.get(
+    "THINKFAMILY_REQUIRE_TWO_FACTOR", "true"
+).lower() in {"1", "true", "yes"}
+if PRODUCTION and not THINKFAMILY_REQUIRE_TWO_FACTOR:
+    raise ImproperlyConfigured("Two-factor sign-in cannot be switched off in production.")
+OTP_TOTP_ISSUER = "Think Family"
+
+# Lock-out (django-axes): 5 failures for one username from one IP address lock that pair out
+# for 30 minutes. Wrong passwords and wrong codes both count; a complete sign-in resets them
+# (accounts.views resets after the second factor, so a known password cannot buy more guesses).
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = dt.timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_USERNAME_FORM_FIELD = "username"
+# The client's address: REMOTE_ADDR, which a client cannot forge. Behind N reverse proxies set
+# THINKFAMILY_TRUSTED_PROXY_COUNT=N, and the address the outermost proxy saw is taken from
+# X-Forwarded-For, counting from the right (entries a client adds itself are to the left).
+THINKFAMILY_TRUSTED_PROXY_COUNT = int(os.environ.get("THINKFAMILY_TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "thinkfamily.accounts.client_ip.client_ip_address"
+
+# Sessions end after 30 minutes without a request, and when the browser closes.
+SESSION_COOKIE_AGE = 30 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = PRODUCTION or not DEBUG
+CSRF_COOKIE_SECURE = PRODUCTION or not DEBUG
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    # Only behind a proxy that sets X-Forwarded-Proto itself and strips it from clients.
+    if os.environ.get("THINKFAMILY_BEHIND_TLS_PROXY", "").lower() in {"1", "true", "yes"}:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content Security Policy (django-csp 4): nothing inline, nothing from elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

@@ -1,5 +1,6 @@
-"""The sign-in form, with error messages written the GOV.UK way."""
+"""The sign-in forms, with error messages written the GOV.UK way."""
 
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 
@@ -17,3 +18,20 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].error_messages["required"] = "Enter your username"
         self.fields["password"].label = "Password"
         self.fields["password"].error_messages["required"] = "Enter your password"
+
+
+class TwoFactorCodeForm(forms.Form):
+    """The 6-digit code from the user's authenticator app."""
+
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        help_text="The 6-digit code, for example 123456",
+        max_length=12,
+        error_messages={"required": "Enter the 6-digit code from your authenticator app"},
+    )
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split())
+        if not (len(code) == 6 and code.isdigit()):
+            raise forms.ValidationError("Enter the code as 6 digits, for example 123456")
+        return code

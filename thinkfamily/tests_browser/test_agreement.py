@@ -19,7 +19,7 @@ from thinkfamily.agreements.models import AgreementReview, VerbalAgreement
 from thinkfamily.agreements.tests.helpers import jades_mother, move_back
 from thinkfamily.people.tests.factories import PASSWORD, make_user
 from thinkfamily.prompts.tests.family import Family, carter_family
-from thinkfamily.tests_browser.test_think_sibling import sign_in, sign_out
+from thinkfamily.tests_browser.signing_in import sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 

@@ -17,6 +17,7 @@ from thinkfamily.accounts.models import User
 from thinkfamily.conversations.models import Conversation
 from thinkfamily.people.tests.factories import PASSWORD, make_user
 from thinkfamily.prompts.tests.family import Family, carter_family
+from thinkfamily.tests_browser.signing_in import sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -29,19 +30,6 @@ def family(transactional_db: None) -> Family:
     make_user(family.gp, username="testy.gp", password=PASSWORD)
     make_user(family.hv, username="testy.hv", password=PASSWORD)
     return family
-
-
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_text("Signed in as")).to_be_visible()
-
-
-def sign_out(page: Page) -> None:
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("heading", name="Sign in to Think Family")).to_be_visible()
 
 
 def open_from_worklist(page: Page) -> None:

@@ -27,6 +27,7 @@ from thinkfamily.people.tests.factories import (
     make_record,
     make_user,
 )
+from thinkfamily.tests_browser.signing_in import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -98,9 +99,7 @@ def failures(page: Page) -> list[str]:
 def walk_the_journey(page: Page) -> None:
     page.goto("/")
     expect(page.get_by_role("heading", name="Sign in to Think Family")).to_be_visible()
-    page.get_by_label("Username").fill("testy.dsl")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "testy.dsl")
 
     expect(page.get_by_text("Signed in as")).to_contain_text("Testwood Primary School")
     page.get_by_label("Search for a person").fill("Testfamily")
@@ -169,10 +168,7 @@ def test_the_journey_works_without_javascript(page_without_javascript: Page, fam
 def test_person_page_screenshot(page: Page, family: None):
     """Leaves /tmp/person.png, to look at the person page as a practitioner sees it."""
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto("/")
-    page.get_by_label("Username").fill("testy.dsl")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "testy.dsl")
     page.goto("/?q=Alpha")
     page.get_by_role("link", name="Alpha Testfamily").click()
 

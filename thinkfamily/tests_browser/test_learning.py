@@ -21,6 +21,7 @@ from thinkfamily.accounts.models import Agency, User
 from thinkfamily.learning.models import Briefing, CaseReview, PlanAction
 from thinkfamily.learning.tests.helpers import REFERENCE_REVIEW
 from thinkfamily.people.tests.factories import PASSWORD, make_agency, make_user
+from thinkfamily.tests_browser.signing_in import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -32,14 +33,6 @@ def partnership(transactional_db: None) -> User:
     return make_user(
         csc, User.Role.PARTNERSHIP_MANAGER, username="testy.partnership", password=PASSWORD
     )
-
-
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_text("Signed in as")).to_be_visible()
 
 
 def test_a_published_report_becomes_an_action_plan_a_briefing_and_public_findings(

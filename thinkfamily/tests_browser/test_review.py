@@ -25,6 +25,7 @@ from thinkfamily.people.tests.factories import (
     make_person_with_record,
     make_user,
 )
+from thinkfamily.tests_browser.signing_in import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -46,10 +47,7 @@ def pair(transactional_db: None) -> CandidatePair:
 
 def review_confirm_and_undo(page: Page, pair: CandidatePair) -> None:
     tom = Person.objects.get(given_name="Tom")
-    page.goto("/")
-    page.get_by_label("Username").fill("testy.manager")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "testy.manager")
 
     page.get_by_role("link", name="Review pairs").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Review candidate pairs")
@@ -104,10 +102,7 @@ def test_reviewing_works_without_javascript(page_without_javascript: Page, pair:
 def test_candidate_page_screenshot(page: Page, pair: CandidatePair):
     """Leaves /tmp/candidate.png, to look at the pair as a reviewer sees it."""
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto("/")
-    page.get_by_label("Username").fill("testy.manager")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "testy.manager")
     page.goto(pair.get_absolute_url())
 
     page.screenshot(path=str(SCREENSHOT), full_page=True)
