@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("thinkfamily.conversations.urls")),
     path("", include("thinkfamily.agreements.urls")),
     path("", include("thinkfamily.learning.urls")),
+    path("", include("thinkfamily.audit.urls")),
 ]

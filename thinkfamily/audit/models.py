@@ -21,9 +21,25 @@ class AuditEvent(models.Model):
     """One entry in the append-only audit trail.
 
     Reads are recorded as well as writes: a safeguarding record must answer
-    "who looked at this child?". Each entry carries the hash of the one before
-    it, so removing or altering an entry breaks the chain and is detected by
-    ``audit.services.audit_chain_verify``.
+    "who looked at this child?", and a person may ask the same question of
+    their own record (a subject access request). Each entry names who acted
+    (``actor`` and ``actor_label``), what they did (``action``), to what
+    (``object_type`` and ``object_id``), why they were allowed to (``reason``),
+    when (``occurred_at``) and under which web request (``request_id``).
+
+    Each entry also carries the hash of the one before it and its own hash,
+    the SHA-256 of every other field (see ``compute_hash``), so altering,
+    removing or inserting an entry breaks the chain and
+    ``audit.services.audit_chain_verify`` says where. The application never
+    updates or deletes an entry (the QuerySet, ``save`` and ``delete`` refuse),
+    and the database refuses too: migration 0009 installs triggers that reject
+    UPDATE, DELETE and TRUNCATE on this table.
+
+    Hash compatibility: ``request_id`` came after the first entries were
+    written. It enters the hashed content only when it is not blank, so an
+    entry without one (every entry written before it existed, and those of
+    commands and system processes today) hashes exactly as it did, and the
+    chains of deployed databases still verify without a version field.
     """
 
     class Action(models.TextChoices):
@@ -55,6 +71,9 @@ class AuditEvent(models.Model):
         RECORD_REVIEW = "record_review", "Recorded or changed a case review"
         VIEW_REVIEW = "view_review", "Viewed a case review"
         RECORD_LEARNING = "record_learning", "Recorded an action, evidence, check or briefing"
+        BREAK_GLASS = "break_glass", "Opened a record by break-glass"
+        REVIEW_BREAK_GLASS = "review_break_glass", "Reviewed a break-glass opening"
+        VIEW_ACCESS_LOG = "view_access_log", "Viewed who has looked at a record"
 
     occurred_at = models.DateTimeField()
     actor = models.ForeignKey(
@@ -68,6 +87,12 @@ class AuditEvent(models.Model):
     object_id = models.CharField(max_length=50, blank=True)
     reason = models.CharField(max_length=300, blank=True, help_text="Why the access was allowed.")
     detail = models.JSONField(default=dict, blank=True)
+    request_id = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="The X-Request-ID of the web request; blank for commands and system work.",
+    )
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
 
@@ -89,8 +114,14 @@ class AuditEvent(models.Model):
         raise PermissionError("The audit trail is append-only: audit events are never deleted.")
 
     def compute_hash(self) -> str:
-        """The SHA-256 of this entry's content chained to the previous entry's hash."""
-        content = {
+        """The SHA-256 of every field of this entry, the previous entry's hash among them.
+
+        The content is canonical JSON (sorted keys, no spaces), so the same
+        entry hashes the same on SQLite and PostgreSQL, whatever order the
+        database returns ``detail``'s keys in. A blank ``request_id`` is left
+        out of the content, so entries from before it existed still verify.
+        """
+        content: dict[str, object] = {
             "occurred_at": self.occurred_at.isoformat(),
             "actor_id": self.actor_id,
             "actor_label": self.actor_label,
@@ -101,5 +132,7 @@ class AuditEvent(models.Model):
             "detail": self.detail,
             "previous_hash": self.previous_hash,
         }
+        if self.request_id:
+            content["request_id"] = self.request_id
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(canonical.encode()).hexdigest()
