@@ -49,8 +49,9 @@ class ConcernForm(forms.Form):
             ("no", "No — Other agencies that know the child may read it."),
             (
                 "yes",
-                "Yes — Only your agency and children's social care managers may read it, "
-                "for example when it concerns an ongoing police investigation.",
+                "Yes — Only your agency's managers and safeguarding leads, and children's "
+                "social care managers, may read it, for example when it concerns an ongoing "
+                "police investigation.",
             ),
         ],
         widget=forms.RadioSelect,
