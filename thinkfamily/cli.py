@@ -13,6 +13,7 @@ ALIASES = {
     "linkage-eval": "linkage_eval",
     "annex-a": "annex_a",
     "ingest-review": "ingest_review",
+    "demo-code": "demo_code",
 }
 
 

@@ -36,6 +36,21 @@ class DemoLogin:
     agency: str
 
 
+def demo_authenticator_enrol(*, user: User) -> None:
+    """Give a demo login an authenticator named "demo", so the demo needs no phone.
+
+    ``thinkfamily demo-code USERNAME`` prints its current code; it refuses any device
+    not named "demo", so it is no help outside the demo.
+    """
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from thinkfamily.accounts.two_factor import DEMO_DEVICE_NAME
+
+    if not TOTPDevice.objects.filter(user=user, name=DEMO_DEVICE_NAME, confirmed=True).exists():
+        TOTPDevice.objects.filter(user=user).delete()
+        TOTPDevice.objects.create(user=user, name=DEMO_DEVICE_NAME, confirmed=True)
+
+
 _DEMO_USERS = [
     # username, first name, last name, agency type, role
     ("dsl", "Dana", "Lead", Agency.AgencyType.SCHOOL, User.Role.DESIGNATED_SAFEGUARDING_LEAD),
@@ -104,6 +119,7 @@ def demo_users_create(
         )
         user.set_password(password)
         user.save(update_fields=["password"])
+        demo_authenticator_enrol(user=user)
         logins.append(DemoLogin(username, user.get_role_display(), agency.name))
     return logins
 

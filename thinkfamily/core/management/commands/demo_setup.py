@@ -30,6 +30,11 @@ class Command(BaseCommand):
         self.stdout.write(f"Every demo login has the password: {DEMO_PASSWORD}")
         for login in logins:
             self.stdout.write(f"  {login.username:<14} {login.role:<32} {login.agency}")
+        self.stdout.write(
+            "Signing in takes a code too (two-factor sign-in): after the password, run "
+            "`thinkfamily demo-code USERNAME` (e.g. `.venv/bin/thinkfamily demo-code dsl`) "
+            "and type the 6-digit code it prints."
+        )
         lead = User.objects.filter(username="dsl").first()
         if family is not None and lead is not None:
             demo_concern_record(family=family, lead=lead)
