@@ -1216,11 +1216,11 @@ def _svg(
             "xmlns": "http://www.w3.org/2000/svg",
             "class": "genogram",
             "viewBox": f"0 0 {svg.number(width)} {svg.number(height)}",
-            "width": "100%",
-            # Never shrunk below three quarters of its natural size on screen (the page
-            # scrolls it sideways instead), so a large family's labels stay readable.
-            "style": f"max-width: {svg.number(width)}px; min-width: {svg.number(width * 0.75)}px; "
-            "height: auto",
+            # Drawn at its natural size (the page scrolls it sideways on a narrow screen, so a
+            # large family's labels stay readable). Width and height are attributes, never a
+            # style attribute: the Content Security Policy allows no inline style.
+            "width": width,
+            "height": height,
             "role": "img",
             "aria-labelledby": f"{title_id} {desc_id}",
             "font-family": FONT_FAMILY,

@@ -104,44 +104,66 @@ def people_visible_among(user: User, person_ids: Collection[int]) -> set[int]:
     ``visible_to`` builds everyone an agency may see, which for a health
     visiting team with tens of thousands of records is the wrong way round
     for a page about one family. Here each person is checked by lookups out
-    from them: a record of the user's agency, or a current household with a
-    member the agency holds a record of.
+    from them, in one query: a record of the user's agency, a current
+    household with a member the agency holds a record of, or an unexpired
+    break-glass opening; and never a sealed person outside the sealed-record
+    roles.
     """
     if not user.is_authenticated or user.agency_id is None:
         return set()
     ids = list(person_ids)
-    if user.sees_whole_families:
-        visible = set(ids)
-    else:
-        visible = known_or_housemates_among(user.agency_id, ids)
-        visible.update(
-            break_glass_open_to(user).filter(person_id__in=ids).values_list("person_id", flat=True)
+    sealed_seen = user.role in sealed_person_roles()
+    if user.sees_whole_families and sealed_seen:
+        return set(ids)
+    relationship = None
+    if not user.sees_whole_families:
+        opened = BreakGlassAccess.objects.filter(
+            person_id=models.OuterRef("pk"), user_id=user.pk, expires_at__gt=timezone.now()
         )
-    if visible and user.role not in sealed_person_roles():
-        sealed = Person.objects.filter(pk__in=visible, sealed=True).values_list("pk", flat=True)
-        visible -= set(sealed)
-    return visible
+        relationship = _relationship(user.agency_id) | Q(models.Exists(opened))
+    return _people_among(ids, relationship, sealed_seen=sealed_seen)
 
 
 def known_or_housemates_among(agency_id: int, ids: list[int]) -> set[int]:
     """Which of ``ids`` the agency holds a record of, or (at the "summary" household level)
-    lives now with someone it does: the relationship itself, before break-glass and sealing."""
+    lives now with someone it does: the relationship itself, before break-glass; never a
+    sealed person."""
+    return _people_among(ids, _relationship(agency_id), sealed_seen=False)
+
+
+def _relationship(agency_id: int) -> Q:
+    """A person the agency holds a record of, or (at the "summary" household level) who lives
+    now with someone unsealed it does."""
     agency_knows = AgencyRecord.objects.filter(
         person_id=models.OuterRef("person_id"), agency_id=agency_id
     )
-    known_housemate = HouseholdMembership.objects.filter(
-        household_id=models.OuterRef("household_id"), end_date__isnull=True, person__sealed=False
-    ).filter(models.Exists(agency_knows))
+    condition = Q(
+        models.Exists(
+            AgencyRecord.objects.filter(person_id=models.OuterRef("pk"), agency_id=agency_id)
+        )
+    )
+    if household_members_visible():
+        known_housemate = HouseholdMembership.objects.filter(
+            household_id=models.OuterRef("household_id"),
+            end_date__isnull=True,
+            person__sealed=False,
+        ).filter(models.Exists(agency_knows))
+        lives_with_known = HouseholdMembership.objects.filter(
+            person_id=models.OuterRef("pk"), end_date__isnull=True
+        ).filter(models.Exists(known_housemate))
+        condition |= Q(models.Exists(lives_with_known))
+    return condition
+
+
+def _people_among(ids: list[int], condition: Q | None, *, sealed_seen: bool) -> set[int]:
     visible: set[int] = set()
     for start in range(0, len(ids), _IN_CHUNK):
-        chunk = ids[start : start + _IN_CHUNK]
-        direct = AgencyRecord.objects.filter(agency_id=agency_id, person_id__in=chunk)
-        visible.update(direct.values_list("person_id", flat=True))
-        if household_members_visible():
-            through_household = HouseholdMembership.objects.filter(
-                person_id__in=chunk, end_date__isnull=True
-            ).filter(models.Exists(known_housemate))
-            visible.update(through_household.values_list("person_id", flat=True))
+        people = Person.objects.filter(pk__in=ids[start : start + _IN_CHUNK])
+        if condition is not None:
+            people = people.filter(condition)
+        if not sealed_seen:
+            people = people.filter(sealed=False)
+        visible.update(people.values_list("pk", flat=True))
     return visible
 
 

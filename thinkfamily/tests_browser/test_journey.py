@@ -76,17 +76,6 @@ def family(transactional_db: None) -> None:
     )
 
 
-def known_genogram_style_violation(page: Page, message: ConsoleMessage) -> bool:
-    """The genogram's ``style`` attribute, blocked by the CSP on household pages only.
-
-    Tracked by the strict xfail in test_security.py: when families/genogram.py stops
-    writing the attribute, that test passes, fails as XPASS, and this exception goes.
-    """
-    return "/households/" in page.url and message.text.startswith(
-        "Applying inline style violates the following Content Security Policy directive"
-    )
-
-
 @pytest.fixture
 def failures(page: Page) -> list[str]:
     """Every failed request, console error and uncaught script error the page produces."""
@@ -97,7 +86,7 @@ def failures(page: Page) -> list[str]:
             found.append(f"{response.status} {response.url}")
 
     def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error" and not known_genogram_style_violation(page, message):
+        if message.type == "error":
             found.append(f"console: {message.text}")
 
     page.on("response", on_response)

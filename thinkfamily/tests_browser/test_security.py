@@ -107,11 +107,6 @@ def test_a_recommendation_with_its_chart_breaks_no_policy_rule(page: Page, carte
     assert violations == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="families/genogram.py gives the <svg> a style attribute (its min/max width), which "
-    "style-src 'self' blocks; its owner is to move it to a class or to width attributes",
-)
 def test_the_family_page_with_its_genogram_breaks_no_policy_rule(page: Page, carters: Family):
     violations = csp_violations(page)
     sign_in(page, "testy.pm")

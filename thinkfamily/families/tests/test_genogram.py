@@ -536,7 +536,7 @@ def test_element_ids_take_the_prefix_so_two_drawings_can_share_a_page():
 # Reading and printing
 
 
-def test_the_svg_is_an_image_labelled_by_its_title_and_description_and_scales():
+def test_the_svg_is_an_image_labelled_by_its_title_and_description_at_its_natural_size():
     root = drawn(carter_family())
 
     assert root.get("role") == "img"
@@ -544,8 +544,11 @@ def test_the_svg_is_an_image_labelled_by_its_title_and_description_and_scales():
     assert first.tag == f"{SVG}title" and second.tag == f"{SVG}desc"
     assert root.get("aria-labelledby") == f"{first.get('id')} {second.get('id')}"
     assert "Maisie Carter" in (second.text or "")
-    assert root.get("width") == "100%" and root.get("height") is None
-    assert len(root.get("viewBox", "").split()) == 4
+    view_box = root.get("viewBox", "").split()
+    assert len(view_box) == 4
+    # Sized by attributes (the Content Security Policy allows no style attribute).
+    assert (root.get("width"), root.get("height")) == (view_box[2], view_box[3])
+    assert root.get("style") is None
     assert "sans-serif" in root.get("font-family", "")
 
 
