@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 
 from thinkfamily.accounts.models import Agency, User
+from thinkfamily.accounts.policy import sealed_person_roles
 from thinkfamily.events.models import Event
 from thinkfamily.people.models import Household, Person
 
@@ -92,6 +93,19 @@ class VerbalAgreementQuerySet(models.QuerySet["VerbalAgreement"]):
         return self.filter(
             Q(recording_agency_id=user.agency_id) | Q(children__records__agency_id=user.agency_id)
         ).distinct()
+
+    def hiding_sealed_from(self, user: User) -> VerbalAgreementQuerySet:
+        """Leave out agreements whose children are all sealed, unless the user's role sees
+        sealed records: to anyone else such an agreement is like none."""
+        if user.role in sealed_person_roles():
+            return self
+        about = VerbalAgreement.children.through.objects.filter(
+            verbalagreement_id=models.OuterRef("pk")
+        )
+        return self.exclude(
+            models.Exists(about.filter(person__sealed=True))
+            & ~models.Exists(about.filter(person__sealed=False))
+        )
 
     def active(self) -> VerbalAgreementQuerySet:
         return self.filter(status=VerbalAgreement.Status.ACTIVE)

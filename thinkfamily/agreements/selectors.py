@@ -51,6 +51,7 @@ from thinkfamily.people.models import (
 __all__ = [
     "DUE_SOON_DAYS",
     "AgreementDetail",
+    "AgreementRow",
     "ComplianceRow",
     "FamilyAgreements",
     "Register",
@@ -97,11 +98,19 @@ def agreement_detail(
 ) -> AgreementDetail:
     """One agreement the viewer may see, audited; raises VerbalAgreement.DoesNotExist otherwise."""
     today = today or timezone.localdate()
-    agreement = VerbalAgreement.objects.select_related(
-        "household", "recording_agency", "recorded_by", "signed_off_by"
-    ).get(pk=agreement_id)
+    agreement = (
+        VerbalAgreement.objects.hiding_sealed_from(viewer)
+        .select_related("household", "recording_agency", "recorded_by", "signed_off_by")
+        .get(pk=agreement_id)
+    )
     if not viewer.has_perm(VIEW_AGREEMENT, agreement):
         raise VerbalAgreement.DoesNotExist
+    made_with = list(agreement.made_with.all())
+    children = list(agreement.children.all())
+    shares = list(agreement.shares.select_related("person", "recorded_by"))
+    may_see = people_visible_among(
+        viewer, {p.pk for p in made_with + children} | {s.person_id for s in shares}
+    )
     reason = _access_reason(viewer, agreement)
     audit_record(
         actor=viewer,
@@ -112,9 +121,9 @@ def agreement_detail(
     )
     return AgreementDetail(
         agreement=agreement,
-        made_with=list(agreement.made_with.all()),
-        children=list(agreement.children.all()),
-        shares=list(agreement.shares.select_related("person", "recorded_by")),
+        made_with=[p for p in made_with if p.pk in may_see],
+        children=[p for p in children if p.pk in may_see],
+        shares=[s for s in shares if s.person_id in may_see],
         reviews=list(agreement.reviews.select_related("reviewed_by")),
         overdue=agreement.review_overdue_on(today),
         may_act=agreement.is_active and viewer.has_perm(ACT_ON_AGREEMENT, agreement),
@@ -148,6 +157,35 @@ def agreement_network(
 
 
 # ---------------------------------------------------------------------------
+# Lists of agreements
+
+
+@dataclass(frozen=True)
+class AgreementRow:
+    """An agreement on a list, with the family members and children the viewer may see
+    (a sealed child, or an adult the viewer may not see, is not named)."""
+
+    agreement: VerbalAgreement
+    made_with: list[Person]
+    children: list[Person]
+
+
+def _rows(agreements: list[VerbalAgreement], viewer: User) -> list[AgreementRow]:
+    """Agreements fetched with ``made_with`` and ``children`` prefetched, as rows naming only
+    the people the viewer may see (one query for all of them)."""
+    named = {p.pk for a in agreements for p in [*a.made_with.all(), *a.children.all()]}
+    may_see = people_visible_among(viewer, named)
+    return [
+        AgreementRow(
+            agreement=a,
+            made_with=[p for p in a.made_with.all() if p.pk in may_see],
+            children=[p for p in a.children.all() if p.pk in may_see],
+        )
+        for a in agreements
+    ]
+
+
+# ---------------------------------------------------------------------------
 # The register
 
 
@@ -161,11 +199,11 @@ class Register:
     (empty for those who may not sign off). ``active``: every active one.
     """
 
-    overdue: list[VerbalAgreement]
-    due: list[VerbalAgreement]
-    unshared: list[VerbalAgreement]
-    awaiting_sign_off: list[VerbalAgreement]
-    active: list[VerbalAgreement]
+    overdue: list[AgreementRow]
+    due: list[AgreementRow]
+    unshared: list[AgreementRow]
+    awaiting_sign_off: list[AgreementRow]
+    active: list[AgreementRow]
     may_record: bool = False
 
 
@@ -174,19 +212,26 @@ def agreement_register(*, viewer: User, today: dt.date | None = None) -> Registe
     today = today or timezone.localdate()
     if not viewer.is_active or viewer.agency_id is None:
         return Register([], [], [], [], [])
-    active = list(
-        VerbalAgreement.objects.active()
-        .filter(recording_agency_id=viewer.agency_id)
-        .select_related("household", "recorded_by")
-        .prefetch_related("children", "made_with", "shares")
-        .order_by("review_on", "id")
+    active = _rows(
+        list(
+            VerbalAgreement.objects.active()
+            .filter(recording_agency_id=viewer.agency_id)
+            .hiding_sealed_from(viewer)
+            .select_related("household", "recorded_by")
+            .prefetch_related("children", "made_with", "shares")
+            .order_by("review_on", "id")
+        ),
+        viewer,
     )
+    soon = today + dt.timedelta(DUE_SOON_DAYS)
     register = Register(
-        overdue=[a for a in active if a.review_on < today],
-        due=[a for a in active if today <= a.review_on <= today + dt.timedelta(DUE_SOON_DAYS)],
-        unshared=[a for a in active if not a.shares.all()],
+        overdue=[r for r in active if r.agreement.review_on < today],
+        due=[r for r in active if today <= r.agreement.review_on <= soon],
+        unshared=[r for r in active if not r.agreement.shares.all()],
         awaiting_sign_off=[
-            a for a in active if a.awaiting_sign_off and viewer.has_perm(SIGN_OFF_AGREEMENT, a)
+            r
+            for r in active
+            if r.agreement.awaiting_sign_off and viewer.has_perm(SIGN_OFF_AGREEMENT, r.agreement)
         ],
         active=active,
     )
@@ -208,9 +253,9 @@ def agreement_register(*, viewer: User, today: dt.date | None = None) -> Registe
 class FamilyAgreements:
     """The verbal agreements of a household the viewer may see, for the family page."""
 
-    active: list[VerbalAgreement]
-    overdue: list[VerbalAgreement]
-    unshared: list[VerbalAgreement]
+    active: list[AgreementRow]
+    overdue: list[AgreementRow]
+    unshared: list[AgreementRow]
     may_record: bool
 
 
@@ -220,13 +265,17 @@ def family_agreements(
     """The household's active agreements the viewer may see, those overdue a review and those
     shared with nobody; audited when there are any."""
     today = today or timezone.localdate()
-    active = list(
-        VerbalAgreement.objects.visible_to(viewer)
-        .active()
-        .filter(household=household)
-        .select_related("recording_agency")
-        .prefetch_related("children", "made_with", "shares")
-        .order_by("review_on", "id")
+    active = _rows(
+        list(
+            VerbalAgreement.objects.visible_to(viewer)
+            .hiding_sealed_from(viewer)
+            .active()
+            .filter(household=household)
+            .select_related("recording_agency")
+            .prefetch_related("children", "made_with", "shares")
+            .order_by("review_on", "id")
+        ),
+        viewer,
     )
     if active:
         audit_record(
@@ -235,12 +284,12 @@ def family_agreements(
             object_type="household",
             object_id=household.pk,
             reason="verbal agreements on the family page",
-            detail={"agreements": [a.pk for a in active]},
+            detail={"agreements": [r.agreement.pk for r in active]},
         )
     return FamilyAgreements(
         active=active,
-        overdue=[a for a in active if a.review_on < today],
-        unshared=[a for a in active if not a.shares.all()],
+        overdue=[r for r in active if r.agreement.review_on < today],
+        unshared=[r for r in active if not r.agreement.shares.all()],
         may_record=viewer.has_perm(RECORD_AGREEMENT, household),
     )
 

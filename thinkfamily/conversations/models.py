@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from thinkfamily.accounts.models import Agency, User
+from thinkfamily.accounts.policy import sealed_person_roles
 from thinkfamily.events.models import Event
 from thinkfamily.people.models import Household, Person
 
@@ -35,6 +36,17 @@ class ConversationQuerySet(models.QuerySet["Conversation"]):
             | Q(participants__agency_id=user.agency_id)
             | Q(participants__user__agency_id=user.agency_id)
         ).distinct()
+
+    def hiding_sealed_from(self, user: User) -> ConversationQuerySet:
+        """Leave out conversations whose children are all sealed, unless the user's role sees
+        sealed records: to anyone else such a conversation is like none."""
+        if user.role in sealed_person_roles():
+            return self
+        about = Conversation.children.through.objects.filter(conversation_id=models.OuterRef("pk"))
+        return self.exclude(
+            models.Exists(about.filter(person__sealed=True))
+            & ~models.Exists(about.filter(person__sealed=False))
+        )
 
 
 class Conversation(models.Model):

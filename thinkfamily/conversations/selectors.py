@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
@@ -44,7 +45,7 @@ from thinkfamily.conversations.models import (
 )
 from thinkfamily.conversations.rules import acknowledgement_due_on
 from thinkfamily.families.selectors import FamilyStart, family_start
-from thinkfamily.people.models import Household
+from thinkfamily.people.models import Household, Person, people_visible_among
 
 __all__ = [
     "ActionRow",
@@ -93,7 +94,11 @@ class ActionRow:
 
 @dataclass(frozen=True)
 class ConversationDetail:
+    """One conversation as the viewer may read it; ``children`` are those the viewer may see
+    (a sealed child is not named)."""
+
     conversation: Conversation
+    children: list[Person]
     current: ConversationVersion
     versions: list[VersionRow]
     participants: list[ParticipantRow]
@@ -140,10 +145,13 @@ def conversation_detail(
             "actions__owner_user",
             "actions__closed_by",
         )
+        .hiding_sealed_from(viewer)
         .get(pk=conversation_id)
     )
     if not viewer.has_perm(VIEW_CONVERSATION, conversation):
         raise Conversation.DoesNotExist
+    children = list(conversation.children.all())
+    may_see = people_visible_among(viewer, {p.pk for p in children})
     current = _current(conversation)
     answers = _answers_to_current(conversation)
     participants = [
@@ -163,6 +171,7 @@ def conversation_detail(
     )
     return ConversationDetail(
         conversation=conversation,
+        children=[p for p in children if p.pk in may_see],
         current=current,
         versions=[
             VersionRow(v, list(v.acknowledgements.all()), v.number == current.number)
@@ -196,6 +205,7 @@ class ConversationRow:
     overdue: bool
     disputes: list[Acknowledgement] = field(default_factory=list)
     awaiting: int = 0
+    children: list[Person] = field(default_factory=list)  # those the viewer may see
 
 
 @dataclass(frozen=True)
@@ -209,7 +219,19 @@ class Worklist:
         return not (self.to_acknowledge or self.disputed or self.overdue_actions)
 
 
-def _row(conversation: Conversation, today: dt.date) -> ConversationRow:
+def _rows(
+    conversations: Iterable[Conversation], today: dt.date, viewer: User
+) -> list[ConversationRow]:
+    """Conversations fetched ``_with_rows`` as rows naming only the children the viewer may
+    see (one query for them all)."""
+    fetched = list(conversations)
+    may_see = people_visible_among(viewer, {p.pk for c in fetched for p in c.children.all()})
+    return [
+        _row(c, today, children=[p for p in c.children.all() if p.pk in may_see]) for c in fetched
+    ]
+
+
+def _row(conversation: Conversation, today: dt.date, *, children: list[Person]) -> ConversationRow:
     answers = _answers_to_current(conversation)
     due_on = acknowledgement_due_on(timezone.localdate(conversation.circulated_at))
     awaiting = sum(
@@ -221,6 +243,7 @@ def _row(conversation: Conversation, today: dt.date) -> ConversationRow:
         overdue=awaiting > 0 and due_on < today,
         disputes=[a for a in answers.values() if a.answer == Answer.DISPUTED],
         awaiting=awaiting,
+        children=children,
     )
 
 
@@ -237,30 +260,33 @@ def conversation_worklist(*, viewer: User, today: dt.date | None = None) -> Work
         return Worklist([], [], [])
     mine = (
         Conversation.objects.filter(participants__user=viewer)
+        .hiding_sealed_from(viewer)
         .select_related("recording_agency")
         .prefetch_related(*_with_rows())
         .distinct()
     )
-    to_acknowledge = [
-        row for row in (_row(c, today) for c in mine) if viewer.pk not in _answered(row)
-    ]
+    to_acknowledge = [row for row in _rows(mine, today, viewer) if viewer.pk not in _answered(row)]
     involved = Conversation.objects.filter(
         Q(recorded_by=viewer) | Q(participants__user=viewer)
     ).values("pk")
     disputed = [
         row
-        for row in (
-            _row(c, today)
-            for c in Conversation.objects.filter(pk__in=involved)
+        for row in _rows(
+            Conversation.objects.filter(pk__in=involved)
+            .hiding_sealed_from(viewer)
             .select_related("recording_agency")
-            .prefetch_related(*_with_rows())
+            .prefetch_related(*_with_rows()),
+            today,
+            viewer,
         )
         if row.disputes
     ]
     overdue_actions = list(
         Action.objects.filter(
             owner_agency_id=viewer.agency_id, state=Action.State.OPEN, due_on__lt=today
-        ).select_related("conversation", "owner_user")
+        )
+        .filter(conversation__in=Conversation.objects.hiding_sealed_from(viewer).values("pk"))
+        .select_related("conversation", "owner_user")
     )
     audit_record(
         actor=viewer,
@@ -299,11 +325,12 @@ def family_conversations(
     today = today or timezone.localdate()
     conversations = (
         Conversation.objects.visible_to(viewer)
+        .hiding_sealed_from(viewer)
         .filter(household=household)
         .select_related("recording_agency")
         .prefetch_related(*_with_rows())
     )
-    rows = [_row(c, today) for c in conversations]
+    rows = _rows(conversations, today, viewer)
     return FamilyConversations(
         unacknowledged=[r for r in rows if r.awaiting],
         disputed=[r for r in rows if r.disputes],

@@ -115,7 +115,12 @@ def _detail(request: SignedInRequest, pk: int) -> ConversationDetail:
 
 
 def _visible(request: SignedInRequest, pk: int) -> Conversation:
-    conversation = Conversation.objects.visible_to(request.user).filter(pk=pk).first()
+    conversation = (
+        Conversation.objects.visible_to(request.user)
+        .hiding_sealed_from(request.user)
+        .filter(pk=pk)
+        .first()
+    )
     if conversation is None:
         raise Http404(_NOT_FOUND)
     return conversation

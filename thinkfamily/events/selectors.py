@@ -21,6 +21,7 @@ from django.db.models import F, QuerySet
 from django.utils.http import urlencode
 
 from thinkfamily.accounts.models import User
+from thinkfamily.accounts.policy import sealed_person_roles
 from thinkfamily.core.errors import ApplicationError
 from thinkfamily.events.models import Event
 from thinkfamily.people.models import Household, HouseholdMembership, Person
@@ -166,7 +167,7 @@ def family_chronology(
         chronology.entries[0].person, chronology.hidden
     """
     filters = ChronologyFilters(person_id=person_id, agency_id=agency_id, event_type=event_type)
-    people = _current_members(household)
+    people = _current_members(household, viewer)
     member_ids = [person_id for person_id, _ in people]
     shown_ids = _people_shown(member_ids, filters.person_id)
     readable = Event.objects.visible_to(viewer)
@@ -184,15 +185,17 @@ def family_chronology(
     )
 
 
-def _current_members(household: Household) -> list[Option]:
-    """The people living in the household now, oldest first, as (id, name)."""
+def _current_members(household: Household, viewer: User) -> list[Option]:
+    """The people living in the household now, oldest first, as (id, name); a sealed person
+    only for the sealed-record roles (to anyone else they are not a member at all)."""
     current = HouseholdMembership.objects.filter(household=household, end_date__isnull=True).values(
         "person_id"
     )
-    members = (
-        Person.objects.filter(id__in=current)
-        .order_by(F("date_of_birth").asc(nulls_last=True), "id")
-        .values_list("id", "given_name", "family_name")
+    people = Person.objects.filter(id__in=current)
+    if viewer.role not in sealed_person_roles():
+        people = people.exclude(sealed=True)
+    members = people.order_by(F("date_of_birth").asc(nulls_last=True), "id").values_list(
+        "id", "given_name", "family_name"
     )
     return [(pk, f"{given} {family}") for pk, given, family in members]
 

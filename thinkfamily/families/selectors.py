@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from thinkfamily.accounts.backends import access_reason, household_access_reason
 from thinkfamily.accounts.models import User
+from thinkfamily.accounts.policy import sealed_person_roles
 from thinkfamily.audit.models import AuditEvent
 from thinkfamily.audit.services import audit_record
 from thinkfamily.events.models import Event
@@ -121,13 +122,26 @@ def family_view(
     if reason is None:
         raise Household.DoesNotExist
 
-    memberships = list(household.memberships.select_related("person", "reported_by"))
+    # A sealed person is, for anyone outside the sealed-record roles, no part of the family:
+    # not a member, not a former one, not drawn, and no relation is drawn through them.
+    sees_sealed = viewer.role in sealed_person_roles()
+    memberships = [
+        m
+        for m in household.memberships.select_related("person", "reported_by")
+        if sees_sealed or not m.person.sealed
+    ]
     current = [m for m in memberships if m.end_date is None]
     member_ids = {m.person_id for m in current}
     graph = family_graph_load(member_ids, today=today)
+    if not sees_sealed:
+        graph.leave_out([pid for pid, person in graph.people.items() if person.sealed])
     drawn = _relatives_to_draw(graph, member_ids)
     _people_into(graph, drawn)
-    people = {pid: graph.people[pid] for pid in member_ids | drawn if pid in graph.people}
+    people = {
+        pid: graph.people[pid]
+        for pid in member_ids | drawn
+        if pid in graph.people and (sees_sealed or not graph.people[pid].sealed)
+    }
     people.update({m.person_id: m.person for m in memberships})
 
     visible = people_visible_among(viewer, people)

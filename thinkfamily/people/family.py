@@ -117,6 +117,20 @@ class FamilyGraph:
             for member in self.members.get(household, set())
         } - {person_id}
 
+    def leave_out(self, person_ids: Collection[int]) -> None:
+        """Forget these people, and every relation and home through them, as if they had never
+        been loaded: how a sealed person is kept off a page for those who may not see them."""
+        gone = set(person_ids)
+        for person_id in gone:
+            self.relations.pop(person_id, None)
+            self.households.pop(person_id, None)
+            self.people.pop(person_id, None)
+        for related in self.relations.values():
+            for person_id in gone & related.keys():
+                del related[person_id]
+        for members in self.members.values():
+            members -= gone
+
     def connected_children(self, child_id: int) -> dict[int, Connection]:
         """Every other child connected to ``child_id`` (see the module docstring), with how.
 
@@ -213,7 +227,7 @@ def _people_into(graph: FamilyGraph, person_ids: Iterable[int]) -> None:
     missing = {p for p in person_ids if p not in graph.people}
     for chunk in _chunks(missing):
         for person in Person.objects.filter(pk__in=chunk).only(
-            "given_name", "family_name", "date_of_birth", "unborn", "sex"
+            "given_name", "family_name", "date_of_birth", "unborn", "sex", "sealed"
         ):
             graph.people[person.pk] = person
 

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from thinkfamily.accounts.models import Agency, User
+from thinkfamily.accounts.policy import sealed_person_roles
 from thinkfamily.events.models import Event
 from thinkfamily.people.models import Household, HouseholdMembership, Person
 
@@ -36,12 +37,18 @@ class PromptQuerySet(models.QuerySet["Prompt"]):
 
     def visible_to(self, user: User) -> PromptQuerySet:
         """Prompts this user may read: those routed to their agency; every prompt for the
-        family-wide roles (children's social care, the partnership)."""
+        family-wide roles (children's social care, the partnership). A prompt about a sealed
+        person is, outside the sealed-record roles, like no prompt at all."""
         if not user.is_active or user.agency_id is None:
             return self.none()
-        if user.sees_whole_families:
-            return self.all()
-        return self.routed_to(user.agency_id)
+        prompts = self.all() if user.sees_whole_families else self.routed_to(user.agency_id)
+        return prompts.hiding_sealed_from(user)
+
+    def hiding_sealed_from(self, user: User) -> PromptQuerySet:
+        """Leave out prompts about sealed people unless the user's role sees sealed records."""
+        if user.role in sealed_person_roles():
+            return self
+        return self.exclude(person__sealed=True)
 
 
 class Prompt(models.Model):

@@ -27,6 +27,7 @@ from thinkfamily.accounts.backends import (
     prompt_routed_to_agency_of,
 )
 from thinkfamily.accounts.models import Agency, User
+from thinkfamily.accounts.policy import sealed_person_roles
 from thinkfamily.audit.models import AuditEvent
 from thinkfamily.audit.services import audit_record
 from thinkfamily.core.bulk import in_chunks
@@ -52,6 +53,7 @@ __all__ = [
     "invisible_children",
     "open_prompts_export",
     "prompt_detail",
+    "prompt_to_answer",
     "prompts_about",
     "referrals_for_answer",
     "response_rates",
@@ -99,7 +101,7 @@ def agency_worklist(
     today = today or timezone.localdate()
     if viewer.agency_id is None or not viewer.is_active:
         return []
-    prompts = Prompt.objects.open().routed_to(viewer.agency_id)
+    prompts = Prompt.objects.open().routed_to(viewer.agency_id).hiding_sealed_from(viewer)
     if overdue_only:
         prompts = prompts.filter(due_on__lt=today)
     rows = rows_for(prompts, today)
@@ -161,7 +163,7 @@ def prompt_detail(*, prompt_id: int, viewer: User, today: dt.date | None = None)
         "person", "household", "concern__person", "concern__agency", "answered_by",
         "answered_for", "membership__reported_by",
     ).get(pk=prompt_id)  # fmt: skip
-    if not viewer.has_perm(VIEW_PROMPT, prompt):
+    if not viewer.has_perm(VIEW_PROMPT, prompt) or not _person_seen(prompt, viewer):
         raise Prompt.DoesNotExist
     triggers = [t.event for t in prompt.triggers.select_related("event__agency", "event__person")]
     readable = set(
@@ -213,6 +215,22 @@ def prompt_detail(*, prompt_id: int, viewer: User, today: dt.date | None = None)
         adult_events=adult_events,
         adult_known_to=adult_known_to,
     )
+
+
+def _person_seen(prompt: Prompt, viewer: User) -> bool:
+    """Whether the prompt's person is not sealed from the viewer.
+
+    A prompt about a sealed person is, outside the sealed-record roles, like
+    no prompt (``VIEW_PROMPT`` in ``accounts.backends`` should say so too).
+    """
+    return not prompt.person.sealed or viewer.role in sealed_person_roles()
+
+
+def prompt_to_answer(*, prompt_id: int, viewer: User) -> Prompt:
+    """The prompt an answer is being given to; raises Prompt.DoesNotExist (a 404) when it
+    does not exist or is about a person sealed from the viewer. The answering service
+    decides whether the viewer's agency may answer it."""
+    return Prompt.objects.hiding_sealed_from(viewer).get(pk=prompt_id)
 
 
 def referrals_for_answer(*, prompt_id: int, viewer: User) -> list[Referral]:

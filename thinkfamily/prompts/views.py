@@ -27,6 +27,7 @@ from thinkfamily.prompts.selectors import (
     agency_worklist,
     invisible_children,
     prompt_detail,
+    prompt_to_answer,
     referrals_for_answer,
     response_rates,
 )
@@ -58,7 +59,7 @@ def prompt(request: SignedInRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             answered = prompt_answer(
-                prompt=Prompt.objects.get(pk=pk),
+                prompt=prompt_to_answer(prompt_id=pk, viewer=request.user),
                 by=request.user,
                 response=form.cleaned_data["response"],
                 action_taken=form.cleaned_data["action_taken"],

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from thinkfamily.accounts.models import Agency, User
+from thinkfamily.accounts.policy import sealed_person_roles
 from thinkfamily.events.models import Event
 from thinkfamily.people.models import Household, Person
 
@@ -30,6 +31,17 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
         if user.sees_whole_families:
             return self.all()
         return self.filter(Q(referring_agency_id=user.agency_id) | Q(to_agency_id=user.agency_id))
+
+    def hiding_sealed_from(self, user: User) -> ReferralQuerySet:
+        """Leave out referrals whose kept children are all sealed, unless the user's role sees
+        sealed records: to anyone else such a referral is like none."""
+        if user.role in sealed_person_roles():
+            return self
+        kept = ReferralChild.objects.filter(referral_id=models.OuterRef("pk"), included=True)
+        return self.exclude(
+            models.Exists(kept.filter(person__sealed=True))
+            & ~models.Exists(kept.filter(person__sealed=False))
+        )
 
     def open(self) -> ReferralQuerySet:
         return self.exclude(status=Referral.Status.CLOSED)

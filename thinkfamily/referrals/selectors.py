@@ -336,12 +336,18 @@ def referral_detail(
 ) -> ReferralDetail:
     """One referral the viewer may see, audited; raises Referral.DoesNotExist otherwise (a 404)."""
     today = today or timezone.localdate()
-    referral = Referral.objects.select_related(
-        "referring_agency", "to_agency", "referred_by", "household", "manager_confirmed_by"
-    ).get(pk=referral_id)
+    referral = (
+        Referral.objects.hiding_sealed_from(viewer)
+        .select_related(
+            "referring_agency", "to_agency", "referred_by", "household", "manager_confirmed_by"
+        )
+        .get(pk=referral_id)
+    )
     if not viewer.has_perm(VIEW_REFERRAL, referral):
         raise Referral.DoesNotExist
     children = list(referral.children.select_related("person"))
+    # A child the viewer may not see (a sealed child above all) is not named on the page.
+    shown = people_visible_among(viewer, {c.person_id for c in children})
     sees_working = viewer.sees_whole_families or viewer.agency_id == referral.to_agency_id
     shows_outcome = sees_working or referral.status == Status.CLOSED
     steps = [
@@ -355,11 +361,14 @@ def referral_detail(
     ]
     next_step = NEXT_STEPS.get(referral.status)
     open_siblings = nfa_while_sibling_open(referral, today=today) if shows_outcome else []
-    may_see = people_visible_among(viewer, {s.sibling.pk for s in open_siblings})
+    may_see = people_visible_among(
+        viewer, {p.pk for s in open_siblings for p in (s.child, s.sibling)}
+    )
     open_siblings = [
         s
         for s in open_siblings
         if s.sibling.pk in may_see
+        and s.child.pk in may_see
         and (s.other_referral is None or viewer.has_perm(VIEW_REFERRAL, s.other_referral))
     ]
     reason = _referral_access_reason(viewer, referral)
@@ -374,8 +383,8 @@ def referral_detail(
     labels = dict(Event.Category.choices)
     return ReferralDetail(
         referral=referral,
-        kept=[c for c in children if c.included],
-        removed=[c for c in children if not c.included],
+        kept=[c for c in children if c.included and c.person_id in shown],
+        removed=[c for c in children if not c.included and c.person_id in shown],
         categories=[str(labels.get(value, value)) for value in referral.categories],
         steps=steps,
         deadlines=deadlines_of(referral, today),
@@ -398,6 +407,15 @@ def _kept_children() -> Prefetch:
     return Prefetch(
         "children", queryset=ReferralChild.objects.filter(included=True).select_related("person")
     )
+
+
+def _children_shown(referrals: list[Referral], viewer: User) -> dict[int, list[Person]]:
+    """For referrals fetched with ``_kept_children``, the kept children the viewer may see
+    (a sealed child is not named), by referral; one query for them all."""
+    may_see = people_visible_among(
+        viewer, {c.person_id for r in referrals for c in r.children.all()}
+    )
+    return {r.pk: [c.person for c in r.children.all() if c.person_id in may_see] for r in referrals}
 
 
 @dataclass(frozen=True)
@@ -431,21 +449,23 @@ def referral_worklist(*, viewer: User, today: dt.date | None = None) -> list[Wor
         return []
     if viewer.role not in REFERRAL_HANDLING_ROLES:
         return []
-    referrals = (
+    referrals = list(
         Referral.objects.open()
         .filter(to_agency_id=viewer.agency_id)
         .exclude(status=Status.AWAITING_MANAGER)
+        .hiding_sealed_from(viewer)
         .select_related("referring_agency")
         .prefetch_related(_kept_children())
         .order_by("received_at", "id")
     )
+    shown = _children_shown(referrals, viewer)
     rows = []
     for referral in referrals:
         decided = referral.status in (Status.DECIDED, Status.VISIT_INTENTION_RECORDED)
         rows.append(
             WorklistRow(
                 referral=referral,
-                children=[c.person for c in referral.children.all()],
+                children=shown[referral.pk],
                 next_step=NEXT_STEPS[referral.status],
                 due=_due_for_next_step(referral.status, deadlines_of(referral, today)),
                 sibling_left_open=decided and bool(nfa_while_sibling_open(referral, today=today)),
@@ -480,17 +500,19 @@ def referrals_made(*, viewer: User) -> list[MadeRow]:
     first, then the newest first; audited."""
     if not viewer.is_active or viewer.agency_id is None:
         return []
-    referrals = (
+    referrals = list(
         Referral.objects.visible_to(viewer)
         .filter(referring_agency_id=viewer.agency_id)
+        .hiding_sealed_from(viewer)
         .select_related("to_agency", "referred_by")
         .prefetch_related(_kept_children())
         .order_by("-referred_at", "-id")
     )
+    shown = _children_shown(referrals, viewer)
     rows = [
         MadeRow(
             referral=referral,
-            children=[c.person for c in referral.children.all()],
+            children=shown[referral.pk],
             awaiting_you=referral.status == Status.AWAITING_MANAGER
             and viewer.has_perm(CONFIRM_REFERRAL, referral),
         )

@@ -183,7 +183,12 @@ def referral(request: SignedInRequest, pk: int) -> HttpResponse:
     refusal = ""
     status = 200
     if request.method == "POST":
-        visible = Referral.objects.visible_to(request.user).filter(pk=pk).first()
+        visible = (
+            Referral.objects.visible_to(request.user)
+            .hiding_sealed_from(request.user)
+            .filter(pk=pk)
+            .first()
+        )
         if visible is None:
             raise Http404(_NOT_FOUND)
         form, refusal, status = _take_step(request, visible)

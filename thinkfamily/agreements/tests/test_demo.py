@@ -19,5 +19,5 @@ def test_the_demo_agreement_is_overdue_on_the_health_visitor_s_register_and_made
     hv = make_user(family.hv, username="hv")
     agreement = demo_agreement_overdue(family=demo)
     assert agreement is not None and demo_agreement_overdue(family=demo) == agreement
-    assert agreement_register(viewer=hv).overdue == [agreement]
+    assert [row.agreement for row in agreement_register(viewer=hv).overdue] == [agreement]
     assert list(agreement.children.all()) == [family.ben]

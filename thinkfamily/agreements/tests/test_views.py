@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from thinkfamily.accounts.models import User
@@ -22,6 +23,7 @@ from thinkfamily.agreements.tests.helpers import (
     move_back,
     today,
 )
+from thinkfamily.people.models import Person
 from thinkfamily.people.tests.factories import make_user
 from thinkfamily.prompts.tests.family import carter_family
 
@@ -222,3 +224,32 @@ def test_the_agreement_and_its_review_appear_on_the_child_s_and_the_family_chron
         text = client.get(page).content.decode()
         assert f"Verbal agreement {agreement.pk}: recorded by North Health Visiting" in text
         assert f"Verbal agreement {agreement.pk}: reviewed" in text
+
+
+# ---------------------------------------------------------------------------
+# A sealed child
+
+
+def test_an_agreement_about_a_sealed_child_alone_is_a_404_and_off_the_register_and_family_page(
+    client, family
+):
+    hv = health_visitor(family)
+    agreement = bens_feeding(family, by=hv)
+    about_both = bens_feeding(family, by=hv, children_ids=[family.ava.pk, family.ben.pk])
+    Person.objects.filter(pk=family.ben.pk).update(sealed=True)
+    client.force_login(hv)
+    assert client.get(agreement.get_absolute_url()).status_code == 404
+    page = client.get(about_both.get_absolute_url())
+    assert page.status_code == 200
+    # Health visiting knew the family through Ben: with him sealed it may not see Ava either.
+    assert "Ben Carter" not in page.text and "Ava Carter" not in page.text
+    worker = Client()
+    worker.force_login(make_user(family.csc, User.Role.CSC_WORKER))
+    for listed in (
+        client.get(reverse("agreements:register")).text,
+        worker.get(family.home.get_absolute_url()).text,
+    ):
+        assert agreement.get_absolute_url() not in listed and "Ben Carter" not in listed
+        assert about_both.get_absolute_url() in listed
+    client.force_login(make_user(family.csc, User.Role.CSC_MANAGER))
+    assert "Ben Carter" in client.get(agreement.get_absolute_url()).text

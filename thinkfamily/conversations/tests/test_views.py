@@ -13,6 +13,7 @@ from thinkfamily.accounts.models import User
 from thinkfamily.conversations.models import Acknowledgement, Action, Conversation
 from thinkfamily.conversations.services import conversation_acknowledge
 from thinkfamily.conversations.tests.helpers import Team, team, what_if
+from thinkfamily.people.models import Person
 from thinkfamily.people.tests.factories import make_user
 from thinkfamily.prompts.tests.family import Family, carter_family
 
@@ -237,3 +238,21 @@ def test_actions_can_be_added_when_amending_without_making_a_new_version(
     assert conversation.current_version == 1
     new = conversation.actions.get(description="Book a home visit.")
     assert new.owner_agency == family.hv and new.owner_user == people.hv
+
+
+def test_a_sealed_child_is_not_named_on_the_record_and_a_record_about_them_alone_is_not_found(
+    family: Family, people: Team
+) -> None:
+    both = what_if(family, people)
+    bens = what_if(family, people, children=[family.ben])
+    Person.objects.filter(pk=family.ben.pk).update(sealed=True)
+    gp = _as(people.gp)
+    page = gp.get(both.get_absolute_url())
+    assert page.status_code == 200
+    assert "Ava Carter" in page.text and "Ben Carter" not in page.text
+    assert gp.get(bens.get_absolute_url()).status_code == 404
+    worklist = gp.get(reverse("conversations:worklist"))
+    assert both.get_absolute_url() in worklist.text
+    assert bens.get_absolute_url() not in worklist.text and "Ben Carter" not in worklist.text
+    manager = _as(make_user(family.csc, User.Role.CSC_MANAGER))
+    assert "Ben Carter" in manager.get(bens.get_absolute_url()).text

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from thinkfamily.accounts.models import User
 from thinkfamily.audit.models import AuditEvent
-from thinkfamily.people.models import HouseholdMembership
+from thinkfamily.people.models import HouseholdMembership, Person
 from thinkfamily.people.tests.factories import make_agency, make_event, make_user
 from thinkfamily.prompts.services import sibling_prompts_raise
 from thinkfamily.prompts.tests.family import carter_family, concern
@@ -125,3 +125,21 @@ def test_the_family_page_reads_a_bounded_number_of_queries(
     client.force_login(make_user(family.hv))
     with django_assert_max_num_queries(45):
         assert client.get(family.home.get_absolute_url()).status_code == 200
+
+
+def test_a_sealed_child_is_no_part_of_the_family_page_but_to_the_sealed_record_roles(
+    client, family
+):
+    make_event(family.ben, family.hv, summary="Weighed at clinic.", occurred_on=dt.date(2026, 9, 1))
+    Person.objects.filter(pk=family.ben.pk).update(sealed=True)
+    worker = make_user(family.csc, User.Role.CSC_WORKER)
+    text = page_for(client, worker, family).text
+    assert "Ben Carter" not in text and "Weighed at clinic." not in text
+    words = section(text, "The family in words", "</details>")
+    assert "Ava Carter is the child of Jade Carter and Leon Carter." in words
+    assert "Not shown to you" not in words  # not drawn at all, not drawn unnamed
+    assert f'value="{family.ben.pk}"' not in text  # not in the chronology's person filter
+    only_ben = page_for(client, worker, family, f"?person={family.ben.pk}").text
+    assert "Weighed at clinic." not in only_ben
+    manager = page_for(client, make_user(family.csc, User.Role.CSC_MANAGER), family).text
+    assert "Ben Carter" in manager and "Weighed at clinic." in manager

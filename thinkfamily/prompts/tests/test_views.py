@@ -8,6 +8,7 @@ from django.urls import reverse
 from thinkfamily.accounts.models import User
 from thinkfamily.audit.models import AuditEvent
 from thinkfamily.events.models import Event
+from thinkfamily.people.models import Person
 from thinkfamily.people.tests.factories import make_agency, make_event, make_user
 from thinkfamily.prompts.models import Prompt
 from thinkfamily.prompts.services import sibling_prompts_raise
@@ -225,3 +226,26 @@ def test_answering_referral_made_on_the_page_offers_and_links_the_agency_s_refer
     assert answered.status_code == 302
     prompt.refresh_from_db()
     assert prompt.referral == referral
+
+
+# ---------------------------------------------------------------------------
+# A sealed child
+
+
+def test_a_prompt_about_a_sealed_child_is_a_404_to_the_health_visitor_and_shown_to_the_csc_manager(
+    client, family
+):
+    prompt = ben_prompt(family)
+    Person.objects.filter(pk=family.ben.pk).update(sealed=True)
+    hv = signed_in(client, make_user(family.hv))
+    assert hv.get(prompt.get_absolute_url()).status_code == 404
+    worklist = hv.get(reverse("prompts:worklist"))
+    assert worklist.status_code == 200 and "Ben Carter" not in worklist.text
+    answered = hv.post(
+        prompt.get_absolute_url(), {"response": "no_concern", "note": "Seen at clinic."}
+    )
+    assert answered.status_code == 404
+    assert Prompt.objects.get(pk=prompt.pk).status == Prompt.Status.OPEN
+    manager = signed_in(client, make_user(family.csc, User.Role.CSC_MANAGER))
+    page = manager.get(prompt.get_absolute_url())
+    assert page.status_code == 200 and "Ben Carter" in page.text

@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 
 from thinkfamily.accounts.models import User
+from thinkfamily.people.models import Person
 from thinkfamily.people.tests.factories import make_user
 from thinkfamily.prompts.tests.family import carter_family
 from thinkfamily.referrals.models import Referral, ReferralChild
@@ -505,3 +506,33 @@ def test_the_referrer_sees_the_outcome_on_the_worklist_once_closed(client, famil
     page = signed_in(client, manager).get(reverse("referrals:worklist"))
     assert "Both children to be assessed." in page.text
     assert ReferralChild.objects.filter(decision="assessment").count() == 2
+
+
+# ---------------------------------------------------------------------------
+# A sealed child
+
+
+def test_a_sealed_child_is_left_off_the_referral_page_and_the_worklists(client, family):
+    referral = gp_refers(family)
+    Person.objects.filter(pk=family.ben.pk).update(sealed=True)
+    for user in (make_user(family.gp), social_worker(family)):
+        browser = signed_in(client, user)
+        page = browser.get(referral.get_absolute_url())
+        assert page.status_code == 200
+        assert "Ava Carter" in page.text and "Ben Carter" not in page.text
+        worklist = browser.get(reverse("referrals:worklist"))
+        assert "Ava Carter" in worklist.text and "Ben Carter" not in worklist.text
+    manager = signed_in(client, make_user(family.csc, User.Role.CSC_MANAGER))
+    assert "Ben Carter" in manager.get(referral.get_absolute_url()).text
+
+
+def test_a_referral_whose_kept_children_are_all_sealed_is_a_404_but_to_the_csc_manager(
+    client, family
+):
+    referral = gp_refers(family)
+    Person.objects.filter(pk__in=[family.ava.pk, family.ben.pk]).update(sealed=True)
+    gp = signed_in(client, make_user(family.gp))
+    assert gp.get(referral.get_absolute_url()).status_code == 404
+    assert f"/referrals/{referral.pk}/" not in gp.get(reverse("referrals:worklist")).text
+    manager = signed_in(client, make_user(family.csc, User.Role.CSC_MANAGER))
+    assert manager.get(referral.get_absolute_url()).status_code == 200
