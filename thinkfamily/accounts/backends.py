@@ -394,6 +394,13 @@ class SafeguardingAccessBackend(ModelBackend):
         if perm == RECORD_CONCERN and isinstance(obj, Person):
             # Anyone working on cases who may see the person may record a worry about them.
             return _works_on_cases(user_obj) and access_reason(user_obj, obj) is not None
+        if (
+            perm in (VIEW_PROMPT, ANSWER_PROMPT)
+            and isinstance(obj, Prompt)
+            and obj.person.sealed
+            and user_obj.role not in sealed_person_roles()
+        ):
+            return False  # a prompt about a sealed person is, to everyone else, no prompt
         if perm == VIEW_PROMPT and isinstance(obj, Prompt):
             if not user_obj.is_active or user_obj.agency_id is None:
                 return False
