@@ -62,6 +62,8 @@ _DEMO_USERS = [
     ("csc.manager", "Chris", "Manager", Agency.AgencyType.CSC, User.Role.CSC_MANAGER),
     ("partnership", "Pia", "Manager", Agency.AgencyType.CSC, User.Role.PARTNERSHIP_MANAGER),
     ("panel", "Rae", "Reviewer", Agency.AgencyType.CSC, User.Role.REVIEWER),
+    ("police.sergeant", "Sol", "Sergeant", Agency.AgencyType.POLICE, User.Role.MANAGER),
+    ("auditor", "Ada", "Auditor", Agency.AgencyType.CSC, User.Role.AUDITOR),
 ]
 _FALLBACK_AGENCIES: dict[str, tuple[str, str]] = {
     Agency.AgencyType.POLICE: ("POLICE", "County Police"),

@@ -203,3 +203,18 @@ def test_a_manager_does_not_review_their_own_opening(family):
     assert list(break_glass_reviews_for(viewer=sergeant)) == []
     with pytest.raises(ApplicationError):
         break_glass_review(opening=opening, by=sergeant, outcome="justified", note="")
+
+
+def test_the_demo_break_glass_opening_waits_for_the_sergeants_review(family):
+    from thinkfamily.core.demo import DemoFamily
+    from thinkfamily.people.demo import demo_break_glass
+
+    make_user(family.police, username="police")
+    sergeant = make_user(family.police, User.Role.MANAGER, username="police.sergeant")
+    demo = DemoFamily(family.ava, family.ben, family.school, family.hv, family.gp)
+
+    opening = demo_break_glass(family=demo)
+
+    assert opening is not None and opening.person == family.ben  # the police do not know Ben
+    assert list(break_glass_reviews_for(viewer=sergeant)) == [opening]
+    assert demo_break_glass(family=demo) == opening  # safe to run again

@@ -16,6 +16,7 @@ from thinkfamily.core.demo import (
     demo_users_create,
 )
 from thinkfamily.learning.demo import demo_learning
+from thinkfamily.people.demo import demo_break_glass
 from thinkfamily.prompts.models import Prompt
 
 
@@ -100,6 +101,17 @@ class Command(BaseCommand):
                 "notification, overdue actions and checks. The public page needs no sign-in: "
                 "http://127.0.0.1:8000/published-findings/ ; panel (a reviewer) records "
                 "compliance checks."
+            )
+        opening = demo_break_glass(family=family) if family is not None else None
+        if opening is not None:
+            self.stdout.write(
+                f"Break-glass: police opened {opening.person.given_name} "
+                f"{opening.person.family_name}'s record, which the force does not know, with a "
+                "reason; every look is flagged on the audit trail. Sign in as police.sergeant and "
+                "open Search, then 'Break-glass openings' to review it; as auditor, open a "
+                "person's page via its access log (Who has looked at this record) at "
+                f"/people/{opening.person.pk}/access-log/. Run 'thinkfamily audit verify' to "
+                "check the audit trail's hash chain."
             )
         open_prompts = Prompt.objects.open()
         self.stdout.write(
