@@ -6,15 +6,18 @@ concern about Ava raises a sibling prompt about her brother Ben (sent to the GP 
 health visiting, which know Ben, and to children's social care, which knows their
 mother); the GP refers Ava and Ben; the school records a "What If" discussion with
 the GP and the health visitor; the health visitor records a verbal agreement about
-Ben; the partnership has a case review with an action for the school, and a
-briefing. Each page is then asked by eleven users, one per role and agency, and the
-answer compared with the rule in ``docs/security.md`` and the app's own document,
-written out here: who may read it, and a 404 for everyone else.
+Ben; the partnership has a case review with an action for the school (with its
+evidence), and a briefing; linkage has a pair of records for review. Each page (and
+each page that changes one of them) is then asked by eleven users, one per role and
+agency, and the answer compared with the rule in ``docs/security.md`` and the app's
+own document, written out here: who may read it (a 404 for everyone else), and who
+may change it (a 403 for readers who may not).
 """
 
 from __future__ import annotations
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -23,8 +26,9 @@ from thinkfamily.accounts.models import User
 from thinkfamily.agreements.tests.helpers import bens_feeding
 from thinkfamily.conversations.tests.helpers import team, what_if
 from thinkfamily.core.tests import matrix_count
-from thinkfamily.learning.services import briefing_write
+from thinkfamily.learning.services import briefing_write, evidence_add
 from thinkfamily.learning.tests.helpers import a_recommendation, a_review, an_action
+from thinkfamily.matching.tests.factories import make_candidate
 from thinkfamily.people.tests.factories import make_user
 from thinkfamily.prompts.models import Prompt
 from thinkfamily.prompts.services import concern_record
@@ -52,11 +56,35 @@ REGISTER = {"partnership manager", "csc reviewer"}
 BRIEFING_READERS = "everyone with an agency"
 
 
+#: Roles that decide whether two records are one person (matching), for every pair.
+LINKAGE_DECIDERS = {"csc manager", "partnership manager"}
+#: Pages that only take a POST: a GET is refused for everyone alike, saying nothing.
+POST_ONLY = {"close an action", "record a session"}
+
+
 def expected(kind: str, who: str) -> int:
+    if kind in POST_ONLY:
+        return 405
     if who == "sysadmin":
         return 404
     if kind in READERS:
         return 200 if who in FAMILY_WIDE or who in READERS[kind] else 404
+    if kind == "amend the conversation":
+        if not (who in FAMILY_WIDE or who in READERS["conversation"]):
+            return 404
+        return 200 if who == "school dsl" else 403  # the recorder, or the school's managers
+    if kind in ("change the review", "publication"):
+        return 404 if who not in REGISTER else (200 if who == "partnership manager" else 403)
+    if kind == "evidence file":
+        return 200 if who in REGISTER or who == "school dsl" else 404
+    if kind == "change the briefing":
+        return 200 if who == "partnership manager" else 403
+    if kind == "briefing PDF":
+        return 200
+    if kind == "candidate pair":
+        return 200 if who in LINKAGE_DECIDERS else 404
+    if kind == "unpublished review on the public page":
+        return 404
     if kind in ("review", "recommendation", "review chronology"):
         return 200 if who in REGISTER else 404
     if kind == "school's action":
@@ -66,7 +94,8 @@ def expected(kind: str, who: str) -> int:
     raise AssertionError(kind)
 
 
-def test_every_record_page_by_every_role():
+def test_every_record_page_by_every_role(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
     family = carter_family()
     people = team(family)
     concern_record(
@@ -84,6 +113,15 @@ def test_every_record_page_by_every_role():
     review = a_review(by=partnership)
     recommendation = a_recommendation(review)
     action = an_action(recommendation, by=partnership, agency=family.school)
+    evidence = evidence_add(
+        action=action,
+        by=partnership,
+        kind="file",
+        upload=SimpleUploadedFile("minutes.pdf", b"%PDF-1.7 minutes"),
+    )
+    pair = make_candidate(
+        family.ava.records.get(agency=family.school), family.mia.records.get(agency=family.school)
+    )
     briefing = briefing_write(
         by=partnership,
         review=review,
@@ -119,6 +157,20 @@ def test_every_record_page_by_every_role():
         "recommendation": recommendation.get_absolute_url(),
         "school's action": action.get_absolute_url(),
         "briefing": briefing.get_absolute_url(),
+        "amend the conversation": reverse("conversations:amend", args=[conversation.pk]),
+        "close an action": reverse(
+            "conversations:action_close", args=[conversation.actions.first().pk]
+        ),
+        "change the review": reverse("learning:review_edit", args=[review.pk]),
+        "publication": reverse("learning:publication", args=[review.pk]),
+        "evidence file": reverse("learning:evidence_file", args=[evidence.pk]),
+        "change the briefing": reverse("learning:briefing_edit", args=[briefing.pk]),
+        "briefing PDF": reverse("learning:briefing_pdf", args=[briefing.pk]),
+        "record a session": reverse("learning:briefing_sessions", args=[briefing.pk]),
+        "candidate pair": reverse("matching:candidate", args=[pair.pk]),
+        "unpublished review on the public page": reverse(
+            "learning:public_review", args=[review.pk]
+        ),
     }
     mismatches = []
     checked = 0
