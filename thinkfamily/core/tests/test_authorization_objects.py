@@ -7,7 +7,7 @@ health visiting, which know Ben, and to children's social care, which knows thei
 mother); the GP refers Ava and Ben; the school records a "What If" discussion with
 the GP and the health visitor; the health visitor records a verbal agreement about
 Ben; the partnership has a case review with an action for the school (with its
-evidence), and a briefing; linkage has a pair of records for review. Each page (and
+evidence), and a briefing; linkage has a pair of records for review and a merge. Each page (and
 each page that changes one of them) is then asked by eleven users, one per role and
 agency, and the answer compared with the rule in ``docs/security.md`` and the app's
 own document, written out here: who may read it (a 404 for everyone else), and who
@@ -28,8 +28,10 @@ from thinkfamily.conversations.tests.helpers import team, what_if
 from thinkfamily.core.tests import matrix_count
 from thinkfamily.learning.services import briefing_write, evidence_add
 from thinkfamily.learning.tests.helpers import a_recommendation, a_review, an_action
+from thinkfamily.matching.models import Merge
+from thinkfamily.matching.services.merging import people_merge
 from thinkfamily.matching.tests.factories import make_candidate
-from thinkfamily.people.tests.factories import make_user
+from thinkfamily.people.tests.factories import make_person_with_record, make_user
 from thinkfamily.prompts.models import Prompt
 from thinkfamily.prompts.services import concern_record
 from thinkfamily.prompts.tests.family import carter_family
@@ -81,7 +83,7 @@ def expected(kind: str, who: str) -> int:
         return 200 if who == "partnership manager" else 403
     if kind == "briefing PDF":
         return 200
-    if kind == "candidate pair":
+    if kind in ("candidate pair", "undo a merge"):
         return 200 if who in LINKAGE_DECIDERS else 404
     if kind == "unpublished review on the public page":
         return 404
@@ -119,6 +121,8 @@ def test_every_record_page_by_every_role(settings, tmp_path):
         kind="file",
         upload=SimpleUploadedFile("minutes.pdf", b"%PDF-1.7 minutes"),
     )
+    twin = make_person_with_record(family.police, "Eve", "Ward", family.eve.date_of_birth)
+    merge = people_merge(survivor=family.eve, absorbed=twin, rule=Merge.Rule.MANUAL)
     pair = make_candidate(
         family.ava.records.get(agency=family.school), family.mia.records.get(agency=family.school)
     )
@@ -168,6 +172,7 @@ def test_every_record_page_by_every_role(settings, tmp_path):
         "briefing PDF": reverse("learning:briefing_pdf", args=[briefing.pk]),
         "record a session": reverse("learning:briefing_sessions", args=[briefing.pk]),
         "candidate pair": reverse("matching:candidate", args=[pair.pk]),
+        "undo a merge": reverse("matching:merge_undo", args=[merge.pk]),
         "unpublished review on the public page": reverse(
             "learning:public_review", args=[review.pk]
         ),
