@@ -159,7 +159,14 @@ def _may_on_referral(user: User, perm: str, referral: Referral) -> bool:
             and user.pk != referral.referred_by_id
         )
     if perm == ACT_ON_REFERRAL:
-        return user.agency_id == referral.to_agency_id and user.role in REFERRAL_HANDLING_ROLES
+        # A referral that keeps a sealed child is taken on only by the sealed-record roles:
+        # its decision names each child, and nobody else may know the sealed one exists.
+        keeps_sealed = referral.children.filter(included=True, person__sealed=True).exists()
+        return (
+            user.agency_id == referral.to_agency_id
+            and user.role in REFERRAL_HANDLING_ROLES
+            and not (keeps_sealed and user.role not in sealed_person_roles())
+        )
     return False
 
 

@@ -11,6 +11,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from thinkfamily.accounts.backends import ACT_ON_REFERRAL
 from thinkfamily.accounts.models import User
 from thinkfamily.people.models import Person
 from thinkfamily.people.tests.factories import make_user
@@ -536,3 +537,15 @@ def test_a_referral_whose_kept_children_are_all_sealed_is_a_404_but_to_the_csc_m
     assert f"/referrals/{referral.pk}/" not in gp.get(reverse("referrals:worklist")).text
     manager = signed_in(client, make_user(family.csc, User.Role.CSC_MANAGER))
     assert manager.get(referral.get_absolute_url()).status_code == 200
+
+
+def test_a_referral_keeping_a_sealed_child_is_taken_on_only_by_the_sealed_record_roles(family):
+    """Its decision names each child kept on it, so a worker who may not know the sealed child
+    exists may not take its steps; a children's social care manager may."""
+    referral = gp_refers(family)
+    worker = social_worker(family)
+    manager = make_user(family.csc, User.Role.CSC_MANAGER)
+    assert worker.has_perm(ACT_ON_REFERRAL, referral)
+    Person.objects.filter(pk=family.ben.pk).update(sealed=True)
+    assert not worker.has_perm(ACT_ON_REFERRAL, referral)
+    assert manager.has_perm(ACT_ON_REFERRAL, referral)
