@@ -34,11 +34,12 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client
-from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.urls import NoReverseMatch, reverse
 
 from thinkfamily.accounts.break_glass import break_glass_open
 from thinkfamily.accounts.models import Agency, User
 from thinkfamily.core.tests import matrix_count
+from thinkfamily.core.tests.site_pages import pages_without_ids
 from thinkfamily.people.models import Household, HouseholdMembership, Person
 from thinkfamily.people.tests.factories import (
     make_agency,
@@ -308,27 +309,8 @@ def relationship_reads_events(role: str) -> bool:
 # Part two: every page without an id
 
 
-def _pages_without_ids() -> list[tuple[str, str]]:
-    found: list[tuple[str, str]] = []
-
-    def walk(resolver: URLResolver, namespace: str) -> None:
-        for entry in resolver.url_patterns:
-            if isinstance(entry, URLResolver):
-                walk(entry, entry.namespace or namespace)
-            elif isinstance(entry, URLPattern) and entry.name and not entry.pattern.converters:
-                name = f"{namespace}:{entry.name}" if namespace else entry.name
-                found.append((name, reverse(name)))
-
-    walk(get_resolver(), "")
-    return found
-
-
-#: Pages that change something on GET would be a bug; these take only POST.
-POST_ONLY = {"accounts:logout"}
-
-
 def test_every_page_answers_every_role_and_never_names_a_person_it_may_not_see(world: World):
-    pages = [(name, url) for name, url in _pages_without_ids() if name not in POST_ONLY]
+    pages = pages_without_ids()
     assert len(pages) > 30, pages
     problems: list[str] = []
     checked = 0

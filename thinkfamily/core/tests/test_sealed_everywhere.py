@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from thinkfamily.accounts.models import User
 from thinkfamily.agreements.tests.helpers import bens_feeding
 from thinkfamily.conversations.tests.helpers import team, what_if
 from thinkfamily.core.tests import matrix_count
+from thinkfamily.core.tests.site_pages import pages_without_ids
 from thinkfamily.people.models import Person
 from thinkfamily.people.tests.factories import make_user
 from thinkfamily.prompts.models import Prompt
@@ -29,22 +30,6 @@ from thinkfamily.referrals.tests.helpers import gp_refers
 pytestmark = pytest.mark.django_db
 
 BEN = "Ben Carter"
-
-
-def _pages_without_ids() -> list[str]:
-    found: list[str] = []
-
-    def walk(resolver: URLResolver, namespace: str) -> None:
-        for entry in resolver.url_patterns:
-            if isinstance(entry, URLResolver):
-                walk(entry, entry.namespace or namespace)
-            elif isinstance(entry, URLPattern) and entry.name and not entry.pattern.converters:
-                name = f"{namespace}:{entry.name}" if namespace else entry.name
-                if name != "accounts:logout":
-                    found.append(reverse(name))
-
-    walk(get_resolver(), "")
-    return found
 
 
 def test_a_sealed_child_appears_on_no_page_but_to_the_sealed_record_roles():
@@ -73,7 +58,7 @@ def test_a_sealed_child_appears_on_no_page_but_to_the_sealed_record_roles():
         "csc manager": make_user(family.csc, User.Role.CSC_MANAGER),
     }
     pages = [
-        *_pages_without_ids(),
+        *(url for _, url in pages_without_ids()),
         f"{reverse('people:search')}?q=Carter",
         family.home.get_absolute_url(),
         reverse("events:chronology_pdf", args=[family.home.pk]),
