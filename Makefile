@@ -15,7 +15,7 @@ DEMO_COUNTY := var/county-$(DEMO_PEOPLE)-$(DEMO_SEED)-$(DEMO_DATE)
 CSS := build/static/thinkfamily/thinkfamily.css
 
 .DEFAULT_GOAL := help
-.PHONY: help install assets demo serve test test-browser-deps lint format typecheck bench bench-family clean
+.PHONY: help install assets demo serve test test-browser-deps lint format typecheck openapi bench bench-family clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -71,7 +71,11 @@ typecheck: install ## mypy on the services, selectors and pure packages
 		thinkfamily/referrals/annex_a.py thinkfamily/referrals/measures.py \
 		thinkfamily/learning/timescales.py thinkfamily/learning/indicators.py thinkfamily/learning/charts.py \
 		thinkfamily/learning/ingest thinkfamily/learning/vocabulary.py thinkfamily/learning/public.py \
-		thinkfamily/learning/search.py thinkfamily/learning/dissemination.py thinkfamily/learning/demo.py
+		thinkfamily/learning/search.py thinkfamily/learning/dissemination.py thinkfamily/learning/demo.py \
+		thinkfamily/api/api.py thinkfamily/api/models.py thinkfamily/api/management/commands/*.py
+
+openapi: install ## Regenerate docs/openapi.json from the API (a test fails while it is stale)
+	$(THINKFAMILY) api-schema
 
 bench: install ## Benchmark synth + import (BENCH_PEOPLE, BENCH_POSTGRES); appends to docs/benchmarks.md
 	$(THINKFAMILY) bench import --people $${BENCH_PEOPLE:-300000} --postgres $${BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/postgres} --write

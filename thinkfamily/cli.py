@@ -14,6 +14,8 @@ ALIASES = {
     "annex-a": "annex_a",
     "ingest-review": "ingest_review",
     "demo-code": "demo_code",
+    "api-token": "api_token",
+    "api-schema": "api_schema",
 }
 
 

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "thinkfamily.conversations",
     "thinkfamily.agreements",
     "thinkfamily.learning",
+    "thinkfamily.api",
 ]
 
 MIDDLEWARE = [

@@ -2,6 +2,8 @@
 
 from django.urls import include, path
 
+from thinkfamily.api.api import api_urls
+
 urlpatterns = [
     path("", include("thinkfamily.accounts.urls")),
     path("", include("thinkfamily.people.urls")),
@@ -14,4 +16,5 @@ urlpatterns = [
     path("", include("thinkfamily.agreements.urls")),
     path("", include("thinkfamily.learning.urls")),
     path("", include("thinkfamily.audit.urls")),
+    path("api/v1/", api_urls()),
 ]

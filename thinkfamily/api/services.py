@@ -1,0 +1,119 @@
+"""Issuing, revoking and checking API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from thinkfamily.accounts.models import Agency, User
+from thinkfamily.api.models import ApiToken
+from thinkfamily.core.errors import ApplicationError
+
+TOKEN_PREFIX = "tf"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def service_username(*, agency: Agency, name: str) -> str:
+    return f"api:{agency.code}:{name}"
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A new token and its one and only showing of the secret."""
+
+    api_token: ApiToken
+    token: str
+
+
+def api_token_create(
+    *, agency: Agency, name: str, scopes: list[str], by: User | None = None
+) -> IssuedToken:
+    """Issue a token for an agency system, with its service user; the token is returned once.
+
+    The service user is a practitioner of ``agency`` with an unusable
+    password, so the system sees exactly what a practitioner of that agency
+    sees and can never sign in to the web.
+    """
+    name = name.strip()
+    if not name:
+        raise ApplicationError("A token needs the agency system's name.", extra={"field": "name"})
+    unknown = sorted(set(scopes) - set(ApiToken.Scope.values))
+    if not scopes or unknown:
+        raise ApplicationError(
+            f"Scopes must be drawn from {', '.join(ApiToken.Scope.values)}"
+            + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+            + ".",
+            extra={"field": "scope"},
+        )
+    username = service_username(agency=agency, name=name)
+    if (
+        ApiToken.objects.filter(agency=agency, name=name).exists()
+        or User.objects.filter(username=username).exists()
+    ):
+        raise ApplicationError(
+            f"{agency.code} already has a system called {name!r}.", extra={"field": "name"}
+        )
+    prefix = secrets.token_hex(4)
+    token = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    with transaction.atomic():
+        service_user = User(
+            username=username,
+            first_name=name[:150],
+            last_name="(API)",
+            agency=agency,
+            role=User.Role.PRACTITIONER,
+        )
+        service_user.set_unusable_password()
+        service_user.save()
+        api_token = ApiToken.objects.create(
+            name=name,
+            agency=agency,
+            service_user=service_user,
+            scopes=sorted(set(scopes)),
+            prefix=prefix,
+            token_hash=_hash(token),
+            created_by=by,
+        )
+    return IssuedToken(api_token=api_token, token=token)
+
+
+def api_token_revoke(*, prefix: str) -> ApiToken:
+    """Revoke a token at once; its service user is deactivated with it."""
+    api_token = (
+        ApiToken.objects.select_related("service_user").filter(prefix=prefix.strip()).first()
+    )
+    if api_token is None:
+        raise ApplicationError(f"No token has the prefix {prefix!r}.", extra={"field": "prefix"})
+    if api_token.revoked_at is not None:
+        raise ApplicationError(f"Token tf_{prefix} was already revoked.")
+    with transaction.atomic():
+        api_token.revoked_at = timezone.now()
+        api_token.save(update_fields=["revoked_at"])
+        api_token.service_user.is_active = False
+        api_token.service_user.save(update_fields=["is_active"])
+    return api_token
+
+
+def api_token_authenticate(*, token: str) -> ApiToken | None:
+    """The live token this secret belongs to, its use recorded; None if unknown or revoked."""
+    parts = token.split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not parts[1] or not parts[2]:
+        return None
+    api_token = (
+        ApiToken.objects.select_related("agency", "service_user")
+        .filter(prefix=parts[1], token_hash=_hash(token), revoked_at__isnull=True)
+        .first()
+    )
+    if api_token is None or not api_token.service_user.is_active:
+        return None
+    now = timezone.now()
+    ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+    api_token.last_used_at = now
+    return api_token
