@@ -20,7 +20,7 @@ from django.urls import reverse
 from thinkfamily.accounts.models import Agency, User
 from thinkfamily.accounts.policy import sealed_person_roles
 from thinkfamily.events.models import Event
-from thinkfamily.people.models import Household, Person
+from thinkfamily.people.models import Household, Person, only_sealed_among
 
 DEFAULT_LOCAL_EXPECTATIONS = """\
 A verbal agreement is not a safety plan and cannot be enforced. Use one only where it is \
@@ -102,10 +102,7 @@ class VerbalAgreementQuerySet(models.QuerySet["VerbalAgreement"]):
         about = VerbalAgreement.children.through.objects.filter(
             verbalagreement_id=models.OuterRef("pk")
         )
-        return self.exclude(
-            models.Exists(about.filter(person__sealed=True))
-            & ~models.Exists(about.filter(person__sealed=False))
-        )
+        return self.exclude(only_sealed_among(about))
 
     def active(self) -> VerbalAgreementQuerySet:
         return self.filter(status=VerbalAgreement.Status.ACTIVE)

@@ -20,7 +20,7 @@ from django.urls import reverse
 from thinkfamily.accounts.models import Agency, User
 from thinkfamily.accounts.policy import sealed_person_roles
 from thinkfamily.events.models import Event
-from thinkfamily.people.models import Household, Person
+from thinkfamily.people.models import Household, Person, only_sealed_among
 
 
 class ConversationQuerySet(models.QuerySet["Conversation"]):
@@ -43,10 +43,7 @@ class ConversationQuerySet(models.QuerySet["Conversation"]):
         if user.role in sealed_person_roles():
             return self
         about = Conversation.children.through.objects.filter(conversation_id=models.OuterRef("pk"))
-        return self.exclude(
-            models.Exists(about.filter(person__sealed=True))
-            & ~models.Exists(about.filter(person__sealed=False))
-        )
+        return self.exclude(only_sealed_among(about))
 
 
 class Conversation(models.Model):

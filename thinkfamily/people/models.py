@@ -77,13 +77,21 @@ class HouseholdQuerySet(models.QuerySet["Household"]):
         return self.filter(id__in=_households_of(_people_known_to(user.agency_id)))
 
 
+def only_sealed_among(people_rows: models.QuerySet[Any, Any]) -> Q:
+    """Rows (of a table with a ``person`` column, filtered to one outer row) that name someone
+    sealed and nobody unsealed: a household only sealed people live in, a referral, a
+    conversation or an agreement about sealed children alone."""
+    return Q(models.Exists(people_rows.filter(person__sealed=True))) & ~Q(
+        models.Exists(people_rows.filter(person__sealed=False))
+    )
+
+
 def only_sealed_live_here() -> Q:
     """Households where someone sealed lives now and nobody unsealed does."""
-    now = HouseholdMembership.objects.filter(
-        household_id=models.OuterRef("pk"), end_date__isnull=True
-    )
-    return Q(models.Exists(now.filter(person__sealed=True))) & ~Q(
-        models.Exists(now.filter(person__sealed=False))
+    return only_sealed_among(
+        HouseholdMembership.objects.filter(
+            household_id=models.OuterRef("pk"), end_date__isnull=True
+        )
     )
 
 

@@ -19,7 +19,7 @@ from django.urls import reverse
 from thinkfamily.accounts.models import Agency, User
 from thinkfamily.accounts.policy import sealed_person_roles
 from thinkfamily.events.models import Event
-from thinkfamily.people.models import Household, Person
+from thinkfamily.people.models import Household, Person, only_sealed_among
 
 
 class ReferralQuerySet(models.QuerySet["Referral"]):
@@ -38,10 +38,7 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
         if user.role in sealed_person_roles():
             return self
         kept = ReferralChild.objects.filter(referral_id=models.OuterRef("pk"), included=True)
-        return self.exclude(
-            models.Exists(kept.filter(person__sealed=True))
-            & ~models.Exists(kept.filter(person__sealed=False))
-        )
+        return self.exclude(only_sealed_among(kept))
 
     def open(self) -> ReferralQuerySet:
         return self.exclude(status=Referral.Status.CLOSED)
