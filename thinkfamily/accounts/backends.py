@@ -351,6 +351,29 @@ def _may_on_audit(user: User, perm: str, obj: Model | None) -> bool:
     return False
 
 
+# ---------------------------------------------------------------------------
+# Break-glass (issue 8)
+
+OPEN_BREAK_GLASS = "accounts.open_break_glass"
+REVIEW_BREAK_GLASS = "accounts.review_break_glass"
+#: Roles that review their agency's break-glass openings.
+BREAK_GLASS_REVIEWING_ROLES = frozenset(
+    {User.Role.MANAGER, User.Role.DESIGNATED_SAFEGUARDING_LEAD, User.Role.CSC_MANAGER}
+)
+#: Roles that never break glass: they do not work on cases.
+NEVER_BREAK_GLASS_ROLES = frozenset({User.Role.AUDITOR, User.Role.SYSTEM_ADMINISTRATOR})
+
+
+def _may_break_glass(user: User, perm: str) -> bool:
+    """Anyone on case work may open a record outside their relationship, for a reason; the
+    managers and leads of their agency review the openings."""
+    if not user.is_active or user.agency_id is None:
+        return False
+    if perm == OPEN_BREAK_GLASS:
+        return user.role not in NEVER_BREAK_GLASS_ROLES
+    return user.role in BREAK_GLASS_REVIEWING_ROLES
+
+
 class SafeguardingAccessBackend(ModelBackend):
     """Django's model backend for sign-in, plus object-level rules for case records."""
 
@@ -363,6 +386,8 @@ class SafeguardingAccessBackend(ModelBackend):
             return _may_on_learning(user_obj, perm, obj)
         if perm in (VIEW_ACCESS_LOG, VERIFY_AUDIT_TRAIL):
             return _may_on_audit(user_obj, perm, obj)
+        if perm in (OPEN_BREAK_GLASS, REVIEW_BREAK_GLASS) and obj is None:
+            return _may_break_glass(user_obj, perm)
         if perm == REVIEW_CANDIDATE and (obj is None or isinstance(obj, CandidatePair)):
             # The role decides, not the pair: a manager reviews every pair in the partnership.
             return decides_linkage(user_obj)

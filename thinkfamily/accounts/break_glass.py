@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from thinkfamily.accounts.backends import OPEN_BREAK_GLASS, REVIEW_BREAK_GLASS
 from thinkfamily.accounts.models import BreakGlassAccess, User
 from thinkfamily.accounts.policy import (
     break_glass_hours,
@@ -27,16 +28,9 @@ from thinkfamily.audit.services import audit_record
 from thinkfamily.core.errors import ApplicationError
 from thinkfamily.people.models import Person
 
-#: Roles that review their agency's break-glass openings.
-BREAK_GLASS_REVIEWING_ROLES = frozenset(
-    {User.Role.MANAGER, User.Role.DESIGNATED_SAFEGUARDING_LEAD, User.Role.CSC_MANAGER}
-)
-#: Roles that never break glass: they do not work on cases.
-_NO_CASE_ACCESS = frozenset({User.Role.AUDITOR, User.Role.SYSTEM_ADMINISTRATOR})
-
 __all__ = [
-    "BREAK_GLASS_REVIEWING_ROLES",
     "break_glass_open",
+    "break_glass_open_by_identifier",
     "break_glass_review",
     "break_glass_reviews_for",
     "person_for_break_glass",
@@ -58,6 +52,33 @@ def person_for_break_glass(*, identifier: str) -> Person | None:
     return Person.objects.filter(query, sealed=False).first()
 
 
+def _check_may_open(user: User, reason: str) -> None:
+    if not user.has_perm(OPEN_BREAK_GLASS):
+        raise ApplicationError("Only staff who work on cases may open a record by break-glass.")
+    minimum = break_glass_min_reason()
+    if len(reason.strip()) < minimum:
+        raise ApplicationError(
+            "Say why you must see this record now",
+            extra={
+                "reason": f"Give a reason of at least {minimum} characters: it is read by your "
+                "managers"
+            },
+        )
+
+
+@transaction.atomic
+def break_glass_open_by_identifier(*, user: User, identifier: str, reason: str) -> BreakGlassAccess:
+    """The break-glass page's request: the reason is judged before anyone is looked up, so
+    whether a person has the number typed is said only once a real reason is on record."""
+    _check_may_open(user, reason)
+    person = person_for_break_glass(identifier=identifier)
+    if person is None:
+        raise ApplicationError(
+            "Not found", extra={"identifier": "Nobody you may open has this number"}
+        )
+    return break_glass_open(user=user, person=person, reason=reason)
+
+
 @transaction.atomic
 def break_glass_open(
     *, user: User, person: Person, reason: str, now: dt.datetime | None = None
@@ -69,19 +90,9 @@ def break_glass_open(
     break), and for a reason shorter than the partnership's minimum.
     """
     now = now or timezone.now()
-    if not user.is_active or user.agency_id is None or user.role in _NO_CASE_ACCESS:
-        raise ApplicationError("Only staff who work on cases may open a record by break-glass.")
+    _check_may_open(user, reason)
     if person.sealed and user.role not in sealed_person_roles():
         raise ApplicationError("This record cannot be opened.")
-    minimum = break_glass_min_reason()
-    if len(reason.strip()) < minimum:
-        raise ApplicationError(
-            "Say why you must see this record now",
-            extra={
-                "reason": f"Give a reason of at least {minimum} characters: it is read by your "
-                "managers"
-            },
-        )
     opening = BreakGlassAccess.objects.create(
         user=user,
         person=person,
@@ -105,11 +116,7 @@ def break_glass_reviews_for(*, viewer: User) -> QuerySet[BreakGlassAccess]:
 
     A manager never reviews their own opening.
     """
-    if (
-        not viewer.is_active
-        or viewer.agency_id is None
-        or viewer.role not in BREAK_GLASS_REVIEWING_ROLES
-    ):
+    if viewer.agency_id is None or not viewer.has_perm(REVIEW_BREAK_GLASS):
         return BreakGlassAccess.objects.none()
     return (
         BreakGlassAccess.objects.filter(user__agency_id=viewer.agency_id)

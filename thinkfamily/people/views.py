@@ -15,16 +15,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from thinkfamily.accounts.backends import BREAK_GLASS_REASON_PREFIX, RECORD_CONCERN
+from thinkfamily.accounts.backends import (
+    BREAK_GLASS_REASON_PREFIX,
+    RECORD_CONCERN,
+    REVIEW_BREAK_GLASS,
+)
 from thinkfamily.accounts.break_glass import (
-    BREAK_GLASS_REVIEWING_ROLES,
-    break_glass_open,
+    break_glass_open_by_identifier,
     break_glass_review,
     break_glass_reviews_for,
-    person_for_break_glass,
 )
 from thinkfamily.accounts.models import BreakGlassAccess, User
-from thinkfamily.accounts.policy import break_glass_hours, break_glass_min_reason
+from thinkfamily.accounts.policy import break_glass_hours
 from thinkfamily.core.errors import ApplicationError
 from thinkfamily.core.forms import errors_onto_form
 from thinkfamily.people.models import Person
@@ -110,23 +112,11 @@ def break_glass(request: SignedInRequest) -> HttpResponse:
     """
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        person = person_for_break_glass(identifier=form.cleaned_data["identifier"] or "")
         try:
-            if len((form.cleaned_data["reason"] or "").strip()) < break_glass_min_reason():
-                # Refuse a thin reason before saying whether the person exists.
-                raise ApplicationError(
-                    "Say why",
-                    extra={
-                        "reason": f"Give a reason of at least {break_glass_min_reason()} "
-                        "characters: it is read by your managers"
-                    },
-                )
-            if person is None:
-                raise ApplicationError(
-                    "Not found", extra={"identifier": "Nobody you may open has this number"}
-                )
-            break_glass_open(
-                user=request.user, person=person, reason=form.cleaned_data["reason"] or ""
+            opening = break_glass_open_by_identifier(
+                user=request.user,
+                identifier=form.cleaned_data["identifier"] or "",
+                reason=form.cleaned_data["reason"] or "",
             )
         except ApplicationError as error:
             errors_onto_form(form, error)
@@ -136,7 +126,7 @@ def break_glass(request: SignedInRequest) -> HttpResponse:
                 f"You have opened this record by break-glass for {break_glass_hours()} hours. "
                 "Every look is recorded, and your managers will review it.",
             )
-            return redirect(person)
+            return redirect(opening.person)
     status = 400 if request.method == "POST" else 200
     return render(
         request,
@@ -159,7 +149,7 @@ class BreakGlassReviewForm(forms.Form):
 @require_safe
 def break_glass_reviews(request: SignedInRequest) -> HttpResponse:
     """The break-glass openings by the agency's staff, unreviewed first, for its managers."""
-    if request.user.role not in BREAK_GLASS_REVIEWING_ROLES:
+    if not request.user.has_perm(REVIEW_BREAK_GLASS):
         raise Http404
     openings = list(break_glass_reviews_for(viewer=request.user)[:200])
     return render(
