@@ -115,12 +115,26 @@ class ApiPerson:
 
 def _visible_person(api_token: ApiToken, person_id: int) -> tuple[Person, str]:
     """The person and why the caller may see them; ``Http404`` exactly as for nobody."""
-    viewer = api_token.service_user
-    person = Person.objects.visible_to(viewer).filter(pk=person_id).first()
-    reason = access_reason(viewer, person) if person is not None else None
+    person = Person.objects.filter(pk=person_id).first()
+    reason = access_reason(api_token.service_user, person) if person is not None else None
     if person is None or reason is None:
         raise Http404("No person with this id.")
     return person, reason
+
+
+def _audit_look(
+    api_token: ApiToken, person: Person, reason: str, detail: dict[str, object]
+) -> None:
+    """A look at one person through the API, as the token's service user."""
+    audit_record(
+        actor=api_token.service_user,
+        actor_label=api_token.label,
+        action=AuditEvent.Action.VIEW_PERSON,
+        object_type="person",
+        object_id=person.pk,
+        reason=reason,
+        detail=detail,
+    )
 
 
 def person_for_api(*, api_token: ApiToken, person_id: int) -> ApiPerson:
@@ -135,15 +149,7 @@ def person_for_api(*, api_token: ApiToken, person_id: int) -> ApiPerson:
         .distinct()
     )
     own_records = list(person.records.filter(agency_id=api_token.agency_id).order_by("record_id"))
-    audit_record(
-        actor=viewer,
-        actor_label=api_token.label,
-        action=AuditEvent.Action.VIEW_PERSON,
-        object_type="person",
-        object_id=person.pk,
-        reason=reason,
-        detail={"api": "GET /api/v1/people/{id}"},
-    )
+    _audit_look(api_token, person, reason, {"api": "GET /api/v1/people/{id}"})
     return ApiPerson(
         person=person,
         own_records=own_records,
@@ -171,14 +177,11 @@ def chronology_page(*, api_token: ApiToken, person_id: int, cursor: str | None, 
         events = events.filter(Q(occurred_at__lt=moment) | Q(occurred_at=moment, id__lt=pk))
     rows = list(events.select_related("agency").order_by("-occurred_at", "-id")[: limit + 1])
     page = _page(rows, limit, "occurred_at")
-    audit_record(
-        actor=viewer,
-        actor_label=api_token.label,
-        action=AuditEvent.Action.VIEW_PERSON,
-        object_type="person",
-        object_id=person.pk,
-        reason=reason,
-        detail={
+    _audit_look(
+        api_token,
+        person,
+        reason,
+        {
             "api": "GET /api/v1/people/{id}/chronology",
             "cursor": cursor or None,
             "events": len(page.items),
