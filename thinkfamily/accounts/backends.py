@@ -277,12 +277,13 @@ def _may_on_agreements(user: User, perm: str, obj: Model | None) -> bool:
 VIEW_CASE_REVIEWS = "learning.view_reviews"
 MANAGE_CASE_REVIEWS = "learning.manage_reviews"
 UPDATE_PLAN_ACTION = "learning.update_action"
+VIEW_PLAN_ACTION = "learning.view_action"
 CHECK_COMPLIANCE = "learning.check_compliance"
 WRITE_BRIEFING = "learning.write_briefing"
 VIEW_BRIEFINGS = "learning.view_briefings"
 RECORD_BRIEFING_SESSION = "learning.record_session"
 LEARNING_PERMS = frozenset(
-    {VIEW_CASE_REVIEWS, MANAGE_CASE_REVIEWS, UPDATE_PLAN_ACTION, CHECK_COMPLIANCE,
+    {VIEW_CASE_REVIEWS, MANAGE_CASE_REVIEWS, UPDATE_PLAN_ACTION, VIEW_PLAN_ACTION, CHECK_COMPLIANCE,
      WRITE_BRIEFING, VIEW_BRIEFINGS, RECORD_BRIEFING_SESSION}
 )  # fmt: skip
 #: Roles that see the whole register: the partnership's managers and its review panel.
@@ -307,6 +308,13 @@ def _may_on_learning(user: User, perm: str, obj: Model | None) -> bool:
         return user.role in REGISTER_ROLES
     if perm == VIEW_BRIEFINGS:
         return True
+    if perm == VIEW_PLAN_ACTION:
+        # The register's readers, and the staff of the agency that owns the action.
+        return isinstance(obj, PlanAction) and (
+            user.role in REGISTER_ROLES
+            or user.agency_id == obj.owner_agency_id
+            or user.pk == obj.owner_id
+        )
     if perm == UPDATE_PLAN_ACTION:
         if not isinstance(obj, PlanAction):
             return False

@@ -25,6 +25,7 @@ from thinkfamily.accounts.backends import (
     MANAGE_CASE_REVIEWS,
     UPDATE_PLAN_ACTION,
     VIEW_CASE_REVIEWS,
+    VIEW_PLAN_ACTION,
 )
 from thinkfamily.audit.models import AuditEvent
 from thinkfamily.audit.services import audit_record
@@ -384,21 +385,11 @@ def actions(request: SignedInRequest) -> HttpResponse:
     )
 
 
-def _may_see_action(request: SignedInRequest, action: PlanAction) -> bool:
-    """The register's readers, and the staff of the agency that owns the action."""
-    user = request.user
-    return (
-        user.has_perm(VIEW_CASE_REVIEWS)
-        or user.has_perm(UPDATE_PLAN_ACTION, action)
-        or (user.agency_id is not None and user.agency_id == action.owner_agency_id)
-    )
-
-
 @require_http_methods(["GET", "POST"])
 def action(request: SignedInRequest, pk: int) -> HttpResponse:
     """An action: its status, evidence and checks; the owner's and the checker's forms."""
     action = get_object_or_404(PlanAction.objects.select_related("recommendation__review"), pk=pk)
-    if not _may_see_action(request, action):
+    if not request.user.has_perm(VIEW_PLAN_ACTION, action):
         raise Http404
     forms_by_name: dict[str, Any] = {
         "rag": RagForm(initial={"rag": action.rag}),
@@ -474,7 +465,7 @@ def action(request: SignedInRequest, pk: int) -> HttpResponse:
 def evidence_file(request: SignedInRequest, pk: int) -> FileResponse:
     """An uploaded evidence file, to those who may see its action; downloaded, never rendered."""
     evidence = get_object_or_404(Evidence.objects.select_related("action"), pk=pk, kind="file")
-    if not _may_see_action(request, evidence.action):
+    if not request.user.has_perm(VIEW_PLAN_ACTION, evidence.action):
         raise Http404
     audit_record(
         actor=request.user,
