@@ -228,6 +228,9 @@ USE_TZ = True
 
 # The published serious case review Think Family was built from (in the shared folder beside
 # the project): the demo ingests it and the tests check the extractor reads it exactly.
+#: Calls each API token may make per clock minute; more are answered 429.
+THINKFAMILY_API_RATE_PER_MINUTE = int(os.environ.get("THINKFAMILY_API_RATE_PER_MINUTE", "600"))
+
 THINKFAMILY_REFERENCE_REVIEW = Path(
     os.environ.get(
         "THINKFAMILY_REFERENCE_REVIEW",

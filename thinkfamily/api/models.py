@@ -45,3 +45,42 @@ class ApiToken(models.Model):
     def label(self) -> str:
         """How the audit trail names the caller: the token, never its secret."""
         return f"api token tf_{self.prefix} ({self.agency.code}: {self.name})"
+
+
+class ApiCallWindow(models.Model):
+    """How many calls a token has made in one clock minute, for its rate limit."""
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+")
+    minute = models.BigIntegerField(help_text="Minutes since 1970-01-01T00:00Z.")
+    calls = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["token", "minute"], name="api_call_window_per_minute"),
+        ]
+
+    def __str__(self) -> str:
+        return f"token {self.token_id}, minute {self.minute}: {self.calls} calls"
+
+
+class IdempotentRequest(models.Model):
+    """A write made with an ``Idempotency-Key``, and the answer it got, to give again on a retry.
+
+    Stored in the same transaction as the write itself: either both are kept
+    or neither, so a retry after a failure runs the write afresh.
+    """
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["token", "key"], name="idempotency_key_per_token"),
+        ]
+
+    def __str__(self) -> str:
+        return f"token {self.token_id}, key {self.key!r}: {self.status_code}"

@@ -1,4 +1,4 @@
-"""Issuing, revoking and checking API tokens."""
+"""Issuing, revoking and checking API tokens, and counting their calls."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from thinkfamily.accounts.models import Agency, User
-from thinkfamily.api.models import ApiToken
+from thinkfamily.api.models import ApiCallWindow, ApiToken
 from thinkfamily.core.errors import ApplicationError
 
 TOKEN_PREFIX = "tf"
@@ -117,3 +117,24 @@ def api_token_authenticate(*, token: str) -> ApiToken | None:
     ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
     api_token.last_used_at = now
     return api_token
+
+
+def api_calls_count(*, api_token: ApiToken, minute: int) -> int:
+    """Count one more call by ``api_token`` in ``minute`` (since the epoch); return the count.
+
+    One statement (insert, or add one on conflict, returning the count), so
+    concurrent calls each see their own count. The first call of a minute
+    clears the token's earlier minutes.
+    """
+    table = ApiCallWindow._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (token_id, minute, calls) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (token_id, minute) DO UPDATE SET calls = {table}.calls + 1 "
+            "RETURNING calls",
+            [api_token.pk, minute],
+        )
+        (calls,) = cursor.fetchone()
+    if calls == 1:
+        ApiCallWindow.objects.filter(token=api_token, minute__lt=minute).delete()
+    return int(calls)

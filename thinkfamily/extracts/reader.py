@@ -17,7 +17,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -294,46 +294,63 @@ def read_file(
     row, returning (column, reason) pairs. ``progress`` is called with the
     number of rows read since it was last called.
     """
-    parsed = ParsedFile(name=path.name)
     rows = _csv_rows(path)
     first = next(rows, None)
     if first is None:
+        parsed = ParsedFile(name=path.name, unreadable=True)
         parsed.errors.append(
             RowError(path.name, 1, "", "the file is empty: a header row is needed")
         )
-        parsed.unreadable = True
         return parsed
     _, header, problem = first
     if header is None:
+        parsed = ParsedFile(name=path.name, unreadable=True)
         parsed.errors.append(RowError(path.name, 1, "", f"the header row {problem}"))
-        parsed.unreadable = True
         return parsed
-    header = [name.strip() for name in header]
-    unknown = [name for name in header if name not in columns]
-    missing = [name for name, column in columns.items() if column.required and name not in header]
+    return read_rows(path.name, header, rows, columns, check_row=check_row, progress=progress)
+
+
+def read_rows(
+    name: str,
+    header: list[str],
+    rows: Iterable[tuple[int, list[str] | None, str]],
+    columns: dict[str, Column],
+    *,
+    check_row: RowCheck | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ParsedFile:
+    """Parse and validate the rows of one file of an extract, wherever they were read from.
+
+    ``rows`` yields (line, cells, problem) after the ``header``; cells is None
+    for a row that could not be read at all. A CSV file comes here through
+    ``read_file``; the JSON API sends its items as rows too, so both are held
+    to exactly the same rules and report errors the same way.
+    """
+    parsed = ParsedFile(name=name)
+    header = [column.strip() for column in header]
+    unknown = [column for column in header if column not in columns]
+    missing = [column for column, spec in columns.items() if spec.required and column not in header]
     seen: set[str] = set()
-    for name in header:
-        if name in seen:
-            parsed.errors.append(RowError(path.name, 1, name, "the column appears twice"))
-        seen.add(name)
-    for name in unknown:
+    for column in header:
+        if column in seen:
+            parsed.errors.append(RowError(name, 1, column, "the column appears twice"))
+        seen.add(column)
+    for column in unknown:
         parsed.errors.append(
-            RowError(path.name, 1, name, "unknown column (check its spelling against the contract)")
+            RowError(name, 1, column, "unknown column (check its spelling against the contract)")
         )
-    for name in missing:
-        parsed.errors.append(RowError(path.name, 1, name, "required column is missing"))
+    for column in missing:
+        parsed.errors.append(RowError(name, 1, column, "required column is missing"))
     if parsed.errors:
         parsed.unreadable = True
         return parsed
 
     # Unpacked once, because this loop runs for every cell of millions of rows.
     positions = [
-        (index, name, columns[name].required, columns[name].parse, columns[name].default)
-        for index, name in enumerate(header)
+        (index, column, columns[column].required, columns[column].parse, columns[column].default)
+        for index, column in enumerate(header)
     ]
-    absent = {
-        column.name: column.default for column in columns.values() if column.name not in header
-    }
+    absent = {spec.name: spec.default for spec in columns.values() if spec.name not in header}
     pending = 0
     for line, cells, problem in rows:
         pending += 1
@@ -341,7 +358,7 @@ def read_file(
             progress(pending)
             pending = 0
         if cells is None:
-            parsed.errors.append(RowError(path.name, line, "", f"the row {problem}"))
+            parsed.errors.append(RowError(name, line, "", f"the row {problem}"))
             parsed.unreadable = True
             break
         if not cells:
@@ -349,7 +366,7 @@ def read_file(
         if len(cells) != len(header):
             parsed.errors.append(
                 RowError(
-                    path.name,
+                    name,
                     line,
                     "",
                     f"the row has {len(cells)} fields but the header has {len(header)}",
@@ -359,20 +376,20 @@ def read_file(
             continue
         values: dict[str, Any] = dict(absent)
         row_errors: list[RowError] = []
-        for index, name, required, parse, default in positions:
+        for index, column, required, parse, default in positions:
             text = cells[index].strip()
             if not text:
                 if required:
-                    row_errors.append(RowError(path.name, line, name, "is required"))
-                values[name] = default
+                    row_errors.append(RowError(name, line, column, "is required"))
+                values[column] = default
                 continue
             try:
-                values[name] = parse(text)
+                values[column] = parse(text)
             except RowInvalid as error:
-                row_errors.append(RowError(path.name, line, name, str(error)))
+                row_errors.append(RowError(name, line, column, str(error)))
         if not row_errors and check_row:
             row_errors = [
-                RowError(path.name, line, name, reason) for name, reason in check_row(values)
+                RowError(name, line, column, reason) for column, reason in check_row(values)
             ]
         if row_errors:
             raw = _raw_line(cells)

@@ -24,7 +24,7 @@ import datetime as dt
 import functools
 import gc
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -55,6 +55,7 @@ from thinkfamily.extracts.reader import (
     check_relationship_row,
     count_lines,
     read_file,
+    read_rows,
 )
 from thinkfamily.matching.services import LinkableRecord, LinkResult, records_link
 from thinkfamily.people.models import AgencyRecord, AgencyRecordVersion, Relationship
@@ -567,6 +568,88 @@ def extract_import(
         source=str(path), started_at=timezone.now(), started_by=started_by
     )
     extract = _read_extract(path, progress)
+    return _import(
+        extract, run, rejects_path=rejects_path, started_by=started_by, progress=progress,
+        today=today,
+    )  # fmt: skip
+
+
+#: Each part of a pushed batch, with the columns and row rules of its file in an extract.
+PUSHED_PARTS = {
+    "records": (RECORD_COLUMNS, check_record_row),
+    "relationships": (RELATIONSHIP_COLUMNS, check_relationship_row),
+    "events": (EVENT_COLUMNS, None),
+}
+
+
+def _parsed_from_items(part: str, items: list[dict[str, str]], progress: Progress) -> ParsedFile:
+    """The items of one part of a pushed batch, read exactly as the rows of its CSV file.
+
+    Each item maps column names to text as a CSV cell would hold it; its
+    "line" is its index in the batch's list, counted from 0.
+    """
+    columns, check = PUSHED_PARTS[part]
+    header = list(columns)
+    unknown = [
+        RowError(part, index, key, "unknown field (check its spelling against the contract)")
+        for index, item in enumerate(items)
+        for key in item
+        if key not in columns
+    ]
+    rows = (
+        (index, [item.get(column, "") for column in header], "") for index, item in enumerate(items)
+    )
+    progress.stage(f"Reading {part}", len(items))
+    parsed = read_rows(part, header, rows, columns, check_row=check, progress=progress.advance)
+    if unknown:
+        bad = {error.line for error in unknown}
+        parsed.rows = [row for row in parsed.rows if row.line not in bad]
+        parsed.errors = sorted([*parsed.errors, *unknown], key=lambda error: error.line)
+    return parsed
+
+
+@_cycle_collector_paused()
+def rows_import(
+    *,
+    source: str,
+    records: Sequence[dict[str, str]] = (),
+    relationships: Sequence[dict[str, str]] = (),
+    events: Sequence[dict[str, str]] = (),
+    started_by: User | None = None,
+    progress: Progress | None = None,
+    today: dt.date | None = None,
+) -> ImportResult:
+    """Import records, relationships and events given as rows rather than files: all or nothing.
+
+    The agency systems' JSON API pushes through here. Each row maps the
+    columns of ``shared/contracts/agency-extract.md`` to text as its CSV cell
+    would hold it; the rows are then validated, linked, formed into
+    households and prompted exactly as an extract folder is, and an error's
+    ``file`` is the part's name (``records``, ``relationships``, ``events``)
+    and its ``line`` the row's index in that list, from 0.
+    """
+    progress = progress or _Silent()
+    run = ImportRun.objects.create(source=source, started_at=timezone.now(), started_by=started_by)
+    extract = _Extract(
+        records=_parsed_from_items("records", list(records), progress),
+        relationships=_parsed_from_items("relationships", list(relationships), progress),
+        events=_parsed_from_items("events", list(events), progress),
+    )
+    return _import(
+        extract, run, rejects_path=None, started_by=started_by, progress=progress, today=today
+    )
+
+
+def _import(
+    extract: _Extract,
+    run: ImportRun,
+    *,
+    rejects_path: Path | None,
+    started_by: User | None,
+    progress: Progress,
+    today: dt.date | None,
+) -> ImportResult:
+    """Validate a read extract, then write all of it in one transaction (or refuse it)."""
     if not extract.unreadable:
         _validate(extract)
     errors = extract.errors

@@ -1,0 +1,1 @@
+"""The API's endpoints, one router per subject, mounted in ``api.api``."""
