@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from thinkfamily.accounts.models import Agency, User
 from thinkfamily.api.models import ApiCallWindow, ApiToken
+from thinkfamily.audit.models import AuditEvent
+from thinkfamily.audit.services import audit_record
 from thinkfamily.core.errors import ApplicationError
 
 TOKEN_PREFIX = "tf"
@@ -32,14 +34,31 @@ class IssuedToken:
     token: str
 
 
+#: The roles an agency system may act in: case-working roles of its own agency. Sealed
+#: records (children's social care managers) and the partnership-wide roles are for named
+#: people only, and a system administrator sees no case data at all.
+SYSTEM_ROLES = (
+    User.Role.PRACTITIONER,
+    User.Role.DESIGNATED_SAFEGUARDING_LEAD,
+    User.Role.MANAGER,
+    User.Role.CSC_WORKER,
+)
+
+
 def api_token_create(
-    *, agency: Agency, name: str, scopes: list[str], by: User | None = None
+    *,
+    agency: Agency,
+    name: str,
+    scopes: list[str],
+    role: str = User.Role.PRACTITIONER,
+    by: User | None = None,
 ) -> IssuedToken:
     """Issue a token for an agency system, with its service user; the token is returned once.
 
-    The service user is a practitioner of ``agency`` with an unusable
-    password, so the system sees exactly what a practitioner of that agency
-    sees and can never sign in to the web.
+    The service user holds ``role`` (one of ``SYSTEM_ROLES``; a practitioner
+    unless the partnership decides otherwise) in ``agency``, with an unusable
+    password, so the system sees exactly what a person in that role of that
+    agency sees and can never sign in to the web. The issue is audited.
     """
     name = name.strip()
     if not name:
@@ -51,6 +70,17 @@ def api_token_create(
             + (f"; unknown: {', '.join(unknown)}" if unknown else "")
             + ".",
             extra={"field": "scope"},
+        )
+    if role not in SYSTEM_ROLES:
+        raise ApplicationError(
+            f"An agency system may act as {', '.join(SYSTEM_ROLES)}; not as {role!r}.",
+            extra={"field": "role"},
+        )
+    if role == User.Role.CSC_WORKER and agency.agency_type != Agency.AgencyType.CSC:
+        raise ApplicationError(
+            f"Only a children's social care agency's system may act as {role}; "
+            f"{agency.code} is {agency.agency_type}.",
+            extra={"field": "role"},
         )
     username = service_username(agency=agency, name=name)
     if (
@@ -68,7 +98,7 @@ def api_token_create(
             first_name=name[:150],
             last_name="(API)",
             agency=agency,
-            role=User.Role.PRACTITIONER,
+            role=role,
         )
         service_user.set_unusable_password()
         service_user.save()
@@ -81,11 +111,29 @@ def api_token_create(
             token_hash=_hash(token),
             created_by=by,
         )
+        _audit(api_token, AuditEvent.Action.ISSUE_TOKEN, by)
     return IssuedToken(api_token=api_token, token=token)
 
 
-def api_token_revoke(*, prefix: str) -> ApiToken:
-    """Revoke a token at once; its service user is deactivated with it."""
+def _audit(api_token: ApiToken, action: str, by: User | None) -> None:
+    audit_record(
+        actor=by,
+        actor_label="" if by else "system: api-token command",
+        action=action,
+        object_type="api_token",
+        object_id=api_token.pk,
+        detail={
+            "token": f"tf_{api_token.prefix}",
+            "agency": api_token.agency.code,
+            "name": api_token.name,
+            "scopes": api_token.scopes,
+            "role": api_token.service_user.role,
+        },
+    )
+
+
+def api_token_revoke(*, prefix: str, by: User | None = None) -> ApiToken:
+    """Revoke a token at once; its service user is deactivated with it. Audited."""
     api_token = (
         ApiToken.objects.select_related("service_user").filter(prefix=prefix.strip()).first()
     )
@@ -98,6 +146,7 @@ def api_token_revoke(*, prefix: str) -> ApiToken:
         api_token.save(update_fields=["revoked_at"])
         api_token.service_user.is_active = False
         api_token.service_user.save(update_fields=["is_active"])
+        _audit(api_token, AuditEvent.Action.REVOKE_TOKEN, by)
     return api_token
 
 

@@ -74,6 +74,8 @@ class AuditEvent(models.Model):
         BREAK_GLASS = "break_glass", "Opened a record by break-glass"
         REVIEW_BREAK_GLASS = "review_break_glass", "Reviewed a break-glass opening"
         VIEW_ACCESS_LOG = "view_access_log", "Viewed who has looked at a record"
+        ISSUE_TOKEN = "issue_token", "Issued an API token to an agency system"
+        REVOKE_TOKEN = "revoke_token", "Revoked an agency system's API token"
 
     occurred_at = models.DateTimeField()
     actor = models.ForeignKey(

@@ -10,6 +10,7 @@ never confirms that somebody is on the record.
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from thinkfamily.accounts.backends import (
     BREAK_GLASS_REASON_PREFIX,
+    OPEN_BREAK_GLASS,
     RECORD_CONCERN,
     REVIEW_BREAK_GLASS,
 )
@@ -108,8 +110,12 @@ def break_glass(request: SignedInRequest) -> HttpResponse:
     """Open the record of someone your agency does not know, for a reason, for a few hours.
 
     Whether anyone has the number typed is said only after a reason has been
-    given and recorded, and a sealed person is "not found" like nobody.
+    given and recorded, and a sealed person is "not found" like nobody. Roles
+    that may never break glass (auditors, system administrators) are refused
+    the form itself.
     """
+    if not request.user.has_perm(OPEN_BREAK_GLASS):
+        raise PermissionDenied("Only staff who work on cases may open a record by break-glass.")
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,4 +1,4 @@
-"""Pushing records, relationships and events through the API: the extract import's rules, item by item."""
+"""Pushing records, relationships and events through the API: the extract import's rules."""
 
 from __future__ import annotations
 
@@ -88,10 +88,10 @@ def family_at_the_surgery(client: Client, gp_token: str) -> None:
                     "sex": "M",
                     **ADDRESS,
                 },
-            ],  # fmt: skip
+            ],
             "relationships": [
                 {"record_id": "G-1", "related_record_id": "G-2", "relationship": "parent"}
-            ],  # fmt: skip
+            ],
         },
     )
     assert status == 200, body
@@ -119,9 +119,15 @@ def test_a_pushed_concern_raises_prompts_for_the_preschool_sibling(
 ) -> None:
     family_at_the_surgery(client, gp_token)
     assert post(client, "/records", school_token, pupil())[0] == 200
-    concern = {"record_id": "P-1", "event_id": "E-1", "event_type": "concern",
-               "category": "neglect", "occurred_at": today_at(9), "seen_in_person": True,
-               "summary": "Arrived hungry three days running."}  # fmt: skip
+    concern = {
+        "record_id": "P-1",
+        "event_id": "E-1",
+        "event_type": "concern",
+        "category": "neglect",
+        "occurred_at": today_at(9),
+        "seen_in_person": True,
+        "summary": "Arrived hungry three days running.",
+    }
     status, body = post(client, "/events", school_token, concern)
     assert status == 200, body
     assert body["counts"]["sibling_prompts_created"] == 1
@@ -153,12 +159,14 @@ def test_a_batch_with_a_bad_row_at_the_end_writes_nothing(
             "event_id": f"E-{n}",
             "event_type": "attendance",
             "occurred_at": f"2026-09-0{n}",
-        }  # fmt: skip
+        }
         for n in range(1, 4)
     ]
     events[-1]["occurred_at"] = "2026-02-30"
-    batch = {"records": [pupil(f"P-{n}", given_name=f"Pupil{n}") for n in range(1, 4)],
-             "events": events}  # fmt: skip
+    batch = {
+        "records": [pupil(f"P-{n}", given_name=f"Pupil{n}") for n in range(1, 4)],
+        "events": events,
+    }
     status, body = post(client, "/batch", school_token, batch)
     assert status == 422, body
     assert body["errors"] == [
@@ -181,7 +189,7 @@ def test_batch_errors_from_the_contract_and_from_the_database_name_list_field_an
                 "event_type": "concern",
                 "occurred_at": "2026-09-01",
             }
-        ],  # fmt: skip
+        ],
     }
     status, body = post(client, "/batch", school_token, batch)
     assert status == 422
@@ -208,7 +216,7 @@ def test_batch_errors_from_the_contract_and_from_the_database_name_list_field_an
             },
             "events.restricted",
             0,
-        ),  # fmt: skip
+        ),
         ({"surprise": []}, "surprise", None),
     ],
 )
@@ -219,6 +227,20 @@ def test_a_batch_that_breaks_the_schema_is_422_naming_field_and_row(
     assert status == 422
     assert_error_shape(body)
     assert [(error["field"], error["row"]) for error in body["errors"]] == [(field, row)]
+    assert not AgencyRecord.objects.exists()
+
+
+@pytest.mark.parametrize("url", ["/records", "/batch"])
+def test_a_body_that_is_not_json_is_400_in_the_one_error_shape(
+    client: Client, school_token: str, url: str
+) -> None:
+    """Ninja refuses it before the endpoint runs; its refusal must not leave as ``{"detail"}``."""
+    response = client.post(
+        f"/api/v1{url}", data=b"{not json", content_type="application/json",
+        headers=bearer(school_token),
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert_error_shape(response.json())
     assert not AgencyRecord.objects.exists()
 
 

@@ -12,6 +12,7 @@ from django.core.management.base import CommandError
 from thinkfamily.accounts.models import Agency, User
 from thinkfamily.api.models import ApiToken
 from thinkfamily.api.services import api_token_authenticate, api_token_create, api_token_revoke
+from thinkfamily.audit.models import AuditEvent
 from thinkfamily.core.errors import ApplicationError
 from thinkfamily.people.tests.factories import make_agency
 
@@ -83,3 +84,71 @@ def test_command_prints_the_token_once_and_list_never_shows_it() -> None:
 def test_command_refuses_an_unknown_agency() -> None:
     with pytest.raises(CommandError, match="No agency"):
         call_command("api_token", "create", "--agency", "NOPE", "--name", "MIS", "--scope", "read")
+
+
+@pytest.mark.parametrize(
+    "role",
+    [
+        User.Role.CSC_MANAGER,
+        User.Role.PARTNERSHIP_MANAGER,
+        User.Role.REVIEWER,
+        User.Role.AUDITOR,
+        User.Role.SYSTEM_ADMINISTRATOR,
+    ],
+)
+def test_a_system_may_not_act_in_a_sealed_or_partnership_wide_role(role: str) -> None:
+    csc = make_agency("CSC-A", Agency.AgencyType.CSC)
+    with pytest.raises(ApplicationError) as refused:
+        api_token_create(agency=csc, name="Case system", scopes=["read"], role=role)
+    assert refused.value.extra == {"field": "role"}
+    assert not ApiToken.objects.exists()
+    assert not User.objects.filter(username__startswith="api:").exists()
+
+
+def test_only_a_social_care_system_acts_as_a_social_care_worker() -> None:
+    school = make_agency("SCH-A", Agency.AgencyType.SCHOOL)
+    with pytest.raises(ApplicationError):
+        api_token_create(agency=school, name="MIS", scopes=["read"], role=User.Role.CSC_WORKER)
+    csc = make_agency("CSC-A", Agency.AgencyType.CSC)
+    issued = api_token_create(
+        agency=csc, name="Case system", scopes=["read"], role=User.Role.CSC_WORKER
+    )
+    assert issued.api_token.service_user.role == User.Role.CSC_WORKER
+
+
+def test_issuing_and_revoking_are_audited_naming_the_token_never_its_secret() -> None:
+    school = make_agency("SCH-A", Agency.AgencyType.SCHOOL)
+    admin = User.objects.create(username="admin.a", role=User.Role.SYSTEM_ADMINISTRATOR)
+    issued = api_token_create(agency=school, name="MIS", scopes=["read", "push"], by=admin)
+    api_token_revoke(prefix=issued.api_token.prefix, by=admin)
+    issue, revoke = AuditEvent.objects.filter(object_type="api_token").order_by("id")
+    assert (issue.action, revoke.action) == (
+        AuditEvent.Action.ISSUE_TOKEN,
+        AuditEvent.Action.REVOKE_TOKEN,
+    )
+    assert issue.actor == revoke.actor == admin
+    assert issue.detail == {
+        "token": f"tf_{issued.api_token.prefix}",
+        "agency": "SCH-A",
+        "name": "MIS",
+        "scopes": ["push", "read"],
+        "role": "practitioner",
+    }
+    secret = issued.token.split("_", 2)[2]
+    assert all(secret not in str(event.detail) for event in (issue, revoke))
+
+
+def test_the_command_issues_a_token_in_a_role_and_audits_the_revoke() -> None:
+    make_agency("DSL-SCH", Agency.AgencyType.SCHOOL)
+    out = StringIO()
+    call_command(
+        "api_token", "create", "--agency", "DSL-SCH", "--name", "CPOMS", "--scope", "read",
+        "--role", "dsl", stdout=out,
+    )  # fmt: skip
+    api_token = ApiToken.objects.get()
+    assert api_token.service_user.role == User.Role.DESIGNATED_SAFEGUARDING_LEAD
+    assert "acting as dsl" in out.getvalue()
+    call_command("api_token", "revoke", api_token.prefix, stdout=StringIO())
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.REVOKE_TOKEN, actor_label="system: api-token command"
+    ).exists()

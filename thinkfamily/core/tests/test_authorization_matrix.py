@@ -401,9 +401,8 @@ PAGE_ACCESS: dict[str, Fixed | Only | Redirect | StartsFrom] = {
     "accounts:two_factor": EVERYONE,  # the code step of signing in; no case data
     # Search lists only the people the role may see (test_search_finds_exactly_...).
     "people:search": EVERYONE,
-    # The break-glass form says nothing about anyone until a reason is given; the opening
-    # itself is refused to auditors and administrators (accounts.open_break_glass).
-    "people:break_glass": EVERYONE,
+    # Break-glass is never open to auditors or administrators (accounts.open_break_glass).
+    "people:break_glass": Only(WITH_AGENCY - {Role.AUDITOR}, otherwise=403),
     "people:break_glass_reviews": Only(BREAK_GLASS_REVIEWERS),  # accounts.review_break_glass
     "matching:review": Only(LINKAGE_DECIDERS),  # matching.review_candidate
     "matching:merges": Only(LINKAGE_DECIDERS),  # matching.undo_merge

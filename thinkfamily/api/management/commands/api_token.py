@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from thinkfamily.accounts.models import Agency, User
 from thinkfamily.api.models import ApiToken
-from thinkfamily.api.services import api_token_create, api_token_revoke
+from thinkfamily.api.services import SYSTEM_ROLES, api_token_create, api_token_revoke
 from thinkfamily.core.errors import ApplicationError
 
 
@@ -31,9 +31,16 @@ class Command(BaseCommand):
             choices=ApiToken.Scope.values,
             help="A scope; repeat for more.",
         )
+        create.add_argument(
+            "--role",
+            default=User.Role.PRACTITIONER,
+            choices=[str(role) for role in SYSTEM_ROLES],
+            help="The role the system acts in within its agency (default: practitioner).",
+        )
         create.add_argument("--by", default="", help="Username of the issuing administrator.")
         revoke = actions.add_parser("revoke", help="Revoke a token at once.")
         revoke.add_argument("prefix", help="The token's prefix, as `list` shows it.")
+        revoke.add_argument("--by", default="", help="Username of the revoking administrator.")
         actions.add_parser("list", help="List tokens (never their secrets).")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -46,31 +53,40 @@ class Command(BaseCommand):
         agency = Agency.objects.filter(code=options["agency"]).first()
         if agency is None:
             raise CommandError(f"No agency has the code {options['agency']!r}.")
-        by = None
-        if options["by"]:
-            by = User.objects.filter(username=options["by"]).first()
-            if by is None:
-                raise CommandError(f"No user is called {options['by']!r}.")
         issued = api_token_create(
-            agency=agency, name=options["name"], scopes=options["scope"], by=by
+            agency=agency,
+            name=options["name"],
+            scopes=options["scope"],
+            role=options["role"],
+            by=self._by(options),
         )
         self.stdout.write(issued.token)
         self.stdout.write(
             f"Token tf_{issued.api_token.prefix} for {agency.code}: {issued.api_token.name} "
-            f"(scopes: {', '.join(issued.api_token.scopes)}; service user "
+            f"(scopes: {', '.join(issued.api_token.scopes)}; acting as "
+            f"{issued.api_token.service_user.role}; service user "
             f"{issued.api_token.service_user.username}).\n"
             "This is the only time the token is shown: only its hash is kept. "
             "Give it to the agency system now; if it is lost, revoke it and issue another."
         )
 
+    def _by(self, options: dict[str, Any]) -> User | None:
+        """The administrator named by ``--by``, if any; the audit trail names them."""
+        if not options["by"]:
+            return None
+        by = User.objects.filter(username=options["by"]).first()
+        if by is None:
+            raise CommandError(f"No user is called {options['by']!r}.")
+        return by
+
     def _revoke(self, options: dict[str, Any]) -> None:
-        api_token = api_token_revoke(prefix=options["prefix"])
+        api_token = api_token_revoke(prefix=options["prefix"], by=self._by(options))
         self.stdout.write(
             f"Revoked tf_{api_token.prefix} ({api_token.agency.code}: {api_token.name})."
         )
 
     def _list(self, options: dict[str, Any]) -> None:
-        tokens = ApiToken.objects.select_related("agency")
+        tokens = ApiToken.objects.select_related("agency", "service_user")
         if not tokens:
             self.stdout.write("No API tokens.")
         for api_token in tokens:
@@ -80,6 +96,7 @@ class Command(BaseCommand):
             used = f"{api_token.last_used_at:%Y-%m-%d %H:%M}" if api_token.last_used_at else "never"
             self.stdout.write(
                 f"tf_{api_token.prefix}  {api_token.agency.code}  {api_token.name}  "
-                f"scopes={','.join(api_token.scopes)}  created {api_token.created_at:%Y-%m-%d}  "
+                f"scopes={','.join(api_token.scopes)}  role={api_token.service_user.role}  "
+                f"created {api_token.created_at:%Y-%m-%d}  "
                 f"last used {used}  {state}"
             )
