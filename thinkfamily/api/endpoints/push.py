@@ -25,7 +25,7 @@ from thinkfamily.api.idempotency import Answer, answer_once
 from thinkfamily.api.models import ApiToken
 from thinkfamily.extracts.reader import RowError
 from thinkfamily.extracts.services import ImportResult, rows_import
-from thinkfamily.people.models import AgencyRecord
+from thinkfamily.people.models import AgencyRecord, Person
 
 router = Router(tags=["push"])
 
@@ -98,7 +98,10 @@ class BatchIn(_Item):
 
 class PushedRecord(Schema):
     record_id: str
-    person_id: int | None = Field(description="The person the record is now linked to.")
+    person_id: int | None = Field(
+        description="The person the record is now linked to; null if your agency may not see "
+        "them (a sealed record)."
+    )
 
 
 class PushOut(Schema):
@@ -157,9 +160,12 @@ def _push(
             errors = [_error(error, single) for error in result.errors]
             noun = "item was" if single else f"batch was ({len(errors)} problems)"
             return 422, {"message": f"Nothing was written: the {noun} not valid.", "errors": errors}
+        # A record's person is named only if the system may see them (never a sealed person).
         persons = dict(
             AgencyRecord.objects.filter(
-                agency=api_token.agency, record_id__in=[record.record_id for record in records]
+                agency=api_token.agency,
+                record_id__in=[record.record_id for record in records],
+                person__in=Person.objects.visible_to(api_token.service_user),
             ).values_list("record_id", "person_id")
         )
         return 200, {

@@ -17,7 +17,7 @@ from thinkfamily.api.tests.conftest import assert_error_shape, bearer
 from thinkfamily.audit.models import AuditEvent
 from thinkfamily.events.models import Event
 from thinkfamily.extracts.models import ImportRun
-from thinkfamily.people.models import AgencyRecord, HouseholdMembership
+from thinkfamily.people.models import AgencyRecord, HouseholdMembership, Person
 from thinkfamily.people.tests.factories import make_agency
 from thinkfamily.prompts.models import Prompt
 
@@ -329,3 +329,14 @@ def test_a_token_over_its_rate_is_429_until_the_next_minute(
     assert 1 <= int(answers[-1]["Retry-After"]) <= 60
     # Another token has its own count.
     assert post(client, "/records", gp_token, {**pupil(), "record_id": "G-1"})[0] == 200
+
+
+def test_a_pushed_record_of_a_sealed_person_does_not_name_the_person(
+    client: Client, school_token: str
+) -> None:
+    assert post(client, "/records", school_token, pupil())[0] == 200
+    record = AgencyRecord.objects.get()
+    Person.objects.filter(pk=record.person_id).update(sealed=True)
+    status, body = post(client, "/records", school_token, pupil(address="5 Willow Row"))
+    assert status == 200, body
+    assert body["records"] == [{"record_id": "P-1", "person_id": None}]
