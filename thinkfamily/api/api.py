@@ -13,10 +13,23 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern
 
 from thinkfamily.api.base import api
-from thinkfamily.api.endpoints import people, push
+from thinkfamily.api.endpoints import (
+    agreements,
+    conversations,
+    households,
+    people,
+    prompts,
+    push,
+    referrals,
+)
 
 api.add_router("", people.router)
 api.add_router("", push.router)
+api.add_router("", households.router)
+api.add_router("", prompts.router)
+api.add_router("", referrals.router)
+api.add_router("", conversations.router)
+api.add_router("", agreements.router)
 
 __all__ = ["api", "api_urls"]
 
