@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Schema
-from ninja.errors import AuthenticationError, Throttled, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.operation import Operation
 from ninja.security import HttpBearer
 from ninja.throttling import BaseThrottle
@@ -139,6 +139,12 @@ def _too_many(request: HttpRequest, exc: Throttled) -> HttpResponse:
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return _error(request, 401, "A valid API token is needed: Authorization: Bearer <token>.")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """What Ninja itself refuses (a body that is not JSON is its 400) in the one error shape."""
+    return _error(request, exc.status_code, str(exc) or "The request was refused.")
 
 
 @api.exception_handler(PermissionDenied)
