@@ -58,7 +58,7 @@ from thinkfamily.extracts.reader import (
     read_rows,
 )
 from thinkfamily.matching.services import LinkableRecord, LinkResult, records_link
-from thinkfamily.people.models import AgencyRecord, AgencyRecordVersion, Relationship
+from thinkfamily.people.models import AgencyRecord, AgencyRecordVersion, Household, Relationship
 from thinkfamily.people.services import households_rebuild
 from thinkfamily.prompts.services import prompts_reconcile
 
@@ -479,6 +479,30 @@ def _write_events(
     return {"events_created": len(new), "events_updated": len(changed)}
 
 
+def _form_households(
+    extract: _Extract, today: dt.date | None, progress: Progress
+) -> dict[str, int]:
+    """Rebuild households from every record, unless the import carries only events.
+
+    Households are formed from records (addresses, household references) and
+    relationships; a push of events alone (the JSON API's commonest call)
+    changes neither, so households are left as they are.
+    """
+    if not extract.records.rows and not extract.relationships.rows:
+        unchanged = ("households_created", "memberships_created", "memberships_updated",
+                     "memberships_ended")  # fmt: skip
+        return {"households": Household.objects.count(), **dict.fromkeys(unchanged, 0)}
+    progress.stage("Forming households")
+    households = households_rebuild(today=today)
+    return {
+        "households": households.households,
+        "households_created": households.households_created,
+        "memberships_created": households.memberships_created,
+        "memberships_updated": households.memberships_updated,
+        "memberships_ended": households.memberships_ended,
+    }
+
+
 #: Rows written above which PostgreSQL is asked to refresh its statistics after an import.
 ANALYZE_AFTER_ROWS = 50_000
 
@@ -688,16 +712,8 @@ def _import(
                 "pairs_for_review": linked.review_pairs,
             }
             counts |= _write_events(extract.events.rows, agency_ids, progress)
-            progress.stage("Forming households")
-            households = households_rebuild(today=today)
-            counts |= {
-                "households": households.households,
-                "households_created": households.households_created,
-                "memberships_created": households.memberships_created,
-                "memberships_updated": households.memberships_updated,
-                "memberships_ended": households.memberships_ended,
-                "rejects": len(errors),
-            }
+            counts |= _form_households(extract, today, progress)
+            counts["rejects"] = len(errors)
             # Concerns in this extract prompt exactly as on a form; and children or adults
             # this extract brought into a family with a recent concern are prompted too.
             progress.stage("Raising Think Sibling prompts")

@@ -154,6 +154,11 @@ def _child(agency: Agency, given: str, family: str) -> Person:
 
 @pytest.fixture
 def world() -> World:
+    return make_world()
+
+
+def make_world() -> World:
+    """The agencies, a user in every role, and the six subjects of every agency kind."""
     agencies = {
         "gp": make_agency("GP-M1", Agency.AgencyType.GP, "Matrix Surgery"),
         "school": make_agency("SCH-M1", Agency.AgencyType.SCHOOL, "Matrix School"),
