@@ -45,9 +45,10 @@ def post(
 
 
 def audited(api_token: ApiToken, action: str) -> list[AuditEvent]:
-    """The audit entries of ``action`` written as the token's service user, naming the token."""
-    entries = list(AuditEvent.objects.filter(actor=api_token.service_user, action=action))
-    return entries
+    """The audit entries of ``action`` written as the token's service user, oldest first."""
+    return list(
+        AuditEvent.objects.filter(actor=api_token.service_user, action=action).order_by("id")
+    )
 
 
 def fields_of(body: dict) -> list[str | None]:
