@@ -21,6 +21,7 @@ from ninja.throttling import BaseThrottle
 
 from thinkfamily.api.models import ApiToken
 from thinkfamily.api.services import api_calls_count, api_token_authenticate
+from thinkfamily.audit.context import label_actor_for_request
 from thinkfamily.core.errors import ApplicationError
 
 MAX_LIMIT = 200
@@ -36,6 +37,8 @@ class TokenAuth(HttpBearer):
         api_token = api_token_authenticate(token=token)
         if api_token is not None:
             request.user = api_token.service_user
+            # Whatever the call records, here or in the web app's services, names the token.
+            label_actor_for_request(user_id=api_token.service_user.pk, label=api_token.label)
         return api_token
 
 
@@ -157,11 +160,21 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, "Not found.")
 
 
+def field_errors(error: ApplicationError) -> list[dict[str, Any]]:
+    """One error per field a service named: ``extra={"field": name}`` names one field for the
+    message; otherwise ``extra`` maps each field at fault to what is wrong with it."""
+    if "field" in error.extra:
+        field = error.extra["field"]
+        return [{"field": str(field), "row": error.extra.get("row"), "reason": error.message}]
+    return [
+        {"field": str(name), "row": None, "reason": str(reason)}
+        for name, reason in error.extra.items()
+    ]
+
+
 @api.exception_handler(ApplicationError)
 def _refused(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-    field = exc.extra.get("field")
-    errors = [{"field": str(field), "row": exc.extra.get("row"), "reason": exc.message}]
-    return _error(request, 400, exc.message, errors if field else [])
+    return _error(request, 400, exc.message, field_errors(exc))
 
 
 def require_scope(request: HttpRequest, scope: str) -> ApiToken:

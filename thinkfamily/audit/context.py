@@ -1,4 +1,5 @@
-"""The request id an audit entry carries: set per request by the middleware, or by a command.
+"""The request id an audit entry carries (set per request by the middleware, or by a command),
+and the name an agency system's calls are recorded under.
 
 An id joins an audit entry to the web server's and proxy's logs of the same
 request, so an investigation can follow one page load from the load balancer
@@ -17,6 +18,11 @@ from contextvars import ContextVar
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 _request_id: ContextVar[str] = ContextVar("thinkfamily_audit_request_id", default="")
+#: (user id, label): entries by this user in this request are labelled so. Set for an API
+#: call by its token, so that what the web app's services record names the token too.
+_actor_label: ContextVar[tuple[int, str] | None] = ContextVar(
+    "thinkfamily_audit_actor_label", default=None
+)
 
 
 def current_request_id() -> str:
@@ -42,3 +48,21 @@ def audit_context(*, request_id: str) -> Iterator[None]:
         yield
     finally:
         _request_id.reset(token)
+
+
+def label_actor_for_request(*, user_id: int, label: str) -> None:
+    """Record the entries ``user_id`` writes in this request under ``label``.
+
+    For an agency system's call: the token is named on every entry its
+    service user writes, including those the web app's own services write.
+    The request id middleware clears it when the request ends.
+    """
+    _actor_label.set((user_id, label))
+
+
+def actor_label_for(user_id: int | None) -> str:
+    """The label set for ``user_id`` in this request, or blank."""
+    labelled = _actor_label.get()
+    if labelled is None or user_id is None or labelled[0] != user_id:
+        return ""
+    return labelled[1]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponseBase
 
-from thinkfamily.audit.context import _request_id, is_well_formed_request_id
+from thinkfamily.audit.context import _actor_label, _request_id, is_well_formed_request_id
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
@@ -28,9 +28,11 @@ class RequestIdMiddleware:
         request_id = offered if is_well_formed_request_id(offered) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
         token = _request_id.set(request_id)
+        label_token = _actor_label.set(None)
         try:
             response = self.get_response(request)
         finally:
+            _actor_label.reset(label_token)
             _request_id.reset(token)
         response[REQUEST_ID_HEADER] = request_id
         return response

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from thinkfamily.accounts.models import User
-from thinkfamily.audit.context import current_request_id
+from thinkfamily.audit.context import actor_label_for, current_request_id
 from thinkfamily.audit.models import AuditEvent
 
 GENESIS_HASH = "0" * 64
@@ -40,7 +40,9 @@ def audit_record(
         entry = AuditEvent(
             occurred_at=timezone.now(),
             actor=actor,
-            actor_label=actor_label or (actor.get_username() if actor else "system"),
+            actor_label=actor_label
+            or actor_label_for(actor.pk if actor else None)
+            or (actor.get_username() if actor else "system"),
             action=action,
             object_type=object_type,
             object_id=str(object_id),

@@ -12,25 +12,9 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from thinkfamily.api.base import api
+from thinkfamily.api.base import api, field_errors
 from thinkfamily.api.idempotency import Answer, answer_once
 from thinkfamily.core.errors import ApplicationError
-
-
-def field_errors(error: ApplicationError) -> list[dict[str, object]]:
-    """One error per field the service named, in the order it named them."""
-    if "field" in error.extra:
-        return [
-            {
-                "field": str(error.extra["field"]),
-                "row": error.extra.get("row"),
-                "reason": error.message,
-            }
-        ]
-    return [
-        {"field": str(name), "row": None, "reason": str(reason)}
-        for name, reason in error.extra.items()
-    ]
 
 
 def refused(request: HttpRequest, error: ApplicationError, status: int = 400) -> HttpResponse:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.test import Client
 
-from thinkfamily.accounts.models import Agency
+from thinkfamily.accounts.models import Agency, User
 from thinkfamily.api.models import ApiToken
 from thinkfamily.api.services import api_token_create
 from thinkfamily.api.tests.conftest import bearer
@@ -15,15 +15,13 @@ from thinkfamily.audit.models import AuditEvent
 
 
 def token_for(agency: Agency, *scopes: str, role: str = "") -> tuple[str, ApiToken]:
-    """A token of ``agency``'s system; ``role`` is the one an administrator gave its service
-    user (a practitioner unless said)."""
+    """A token of ``agency``'s system, acting in ``role`` (a practitioner unless said)."""
     issued = api_token_create(
-        agency=agency, name=f"System {'+'.join(scopes)} {role}", scopes=list(scopes)
+        agency=agency,
+        name=f"System {'+'.join(scopes)} {role}",
+        scopes=list(scopes),
+        role=role or User.Role.PRACTITIONER,
     )
-    if role:
-        user = issued.api_token.service_user
-        user.role = role
-        user.save(update_fields=["role"])
     return issued.token, issued.api_token
 
 

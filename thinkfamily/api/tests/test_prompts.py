@@ -7,11 +7,13 @@ import datetime as dt
 import pytest
 from django.test import Client
 
+from thinkfamily.accounts.models import Agency
 from thinkfamily.api.models import IdempotentRequest
 from thinkfamily.api.tests.cases import audited, fields_of, get, post, token_for
 from thinkfamily.api.tests.conftest import assert_error_shape
 from thinkfamily.audit.models import AuditEvent
 from thinkfamily.people.models import Person
+from thinkfamily.people.tests.factories import make_agency
 from thinkfamily.prompts.models import Prompt
 from thinkfamily.prompts.selectors import agency_worklist
 from thinkfamily.prompts.services import sibling_prompts_raise
@@ -109,7 +111,9 @@ def test_answering_once_with_a_key_answers_the_same_on_retry(
     assert first[1] == again[1] and first[1]["status"] == "answered"
     assert again[2]["Idempotent-Replayed"] == "true"
     assert IdempotentRequest.objects.filter(token=api_token).count() == 1
-    assert len(audited(api_token, AuditEvent.Action.ANSWER_PROMPT)) == 1
+    (answered,) = audited(api_token, AuditEvent.Action.ANSWER_PROMPT)
+    # Written by the prompts service itself, and still naming the token that called.
+    assert answered.actor_label == api_token.label
     # Without the key, a second answer is the service's refusal.
     status, body, _ = post(client, f"/prompts/{prompt.pk}/answer", token, answer)
     assert status == 400 and "already answered" in body["message"]
@@ -123,7 +127,9 @@ def test_answering_needs_the_act_scope_and_an_agency_it_went_to(
     answer = {"response": "no_concern", "note": "n"}
     status, body, _ = post(client, f"/prompts/{prompt.pk}/answer", read_only, answer)
     assert status == 403 and "act" in body["message"]
-    # A partnership manager sees every family's prompts, but answers none of them.
-    overseer, _ = token_for(family.police, "act", role="partnership_manager")
+    # Another social care service's system sees every family's prompts (a family-wide role),
+    # but answers only those sent to its own agency.
+    elsewhere = make_agency("CSC-ELSEWHERE", Agency.AgencyType.CSC)
+    overseer, _ = token_for(elsewhere, "act", role="csc_worker")
     status, body, _ = post(client, f"/prompts/{prompt.pk}/answer", overseer, answer)
     assert status == 403, body
