@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -89,6 +89,7 @@ class ApiMember:
     child: bool
     visibility: Visibility
     may_open: bool
+    open_prompts: int
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,14 @@ def household_for_api(*, api_token: ApiToken, household_id: int) -> ApiHousehold
         preschool_below_age=think_sibling_rules().preschool_below_age,
     )
     may_open = people_visible_among(viewer, set(people))
+    # How many prompts are open about each member: part of what every agency that knows the
+    # family may know about a sibling, even one whose chronology is not theirs to read.
+    open_prompts = dict(
+        Prompt.objects.filter(person_id__in=people, status=Prompt.Status.OPEN)
+        .values_list("person_id")
+        .annotate(count=Count("id"))
+        .values_list("person_id", "count")
+    )
     members = [
         ApiMember(
             person=person,
@@ -130,6 +139,7 @@ def household_for_api(*, api_token: ApiToken, household_id: int) -> ApiHousehold
             child=person.is_child_on(today),
             visibility=visibility[pid],
             may_open=pid in may_open,
+            open_prompts=open_prompts.get(pid, 0),
         )
         for pid, person in sorted(people.items())
     ]

@@ -28,6 +28,7 @@ class MemberOut(Schema):
     agency_count: int = Field(description="How many agencies hold a record of them.")
     last_seen_at: dt.datetime | None = Field(description="Last seen in person by a professional.")
     may_open: bool = Field(description="Whether /people/{person_id} will answer for them.")
+    open_prompts: int = Field(description="How many Think Family prompts about them are open.")
 
 
 class HouseholdOut(Schema):
@@ -56,6 +57,7 @@ def get_household(request: HttpRequest, household_id: int) -> dict[str, Any]:
                 "agency_count": m.visibility.agency_count,
                 "last_seen_at": m.visibility.last_seen_at,
                 "may_open": m.may_open,
+                "open_prompts": m.open_prompts,
             }
             for m in found.members
         ],

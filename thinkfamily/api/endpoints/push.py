@@ -18,6 +18,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
+from ninja.errors import ValidationError
 from pydantic import ConfigDict
 
 from thinkfamily.api.base import ERRORS, require_scope
@@ -208,6 +209,10 @@ def push_batch(request: HttpRequest, body: BatchIn) -> HttpResponse:
     Each error names its list and field (``events.occurred_at``) and its
     ``row``, the item's index in that list from 0.
     """
+    if not (body.records or body.relationships or body.events):
+        raise ValidationError(
+            [{"loc": (), "msg": "the batch is empty: give records, relationships or events"}]
+        )
     return _push(
         request,
         records=body.records,

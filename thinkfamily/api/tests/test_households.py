@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from thinkfamily.accounts.models import User
 from thinkfamily.api.tests.cases import audited, get, token_for
 from thinkfamily.audit.models import AuditEvent
 from thinkfamily.people.models import Person
+from thinkfamily.people.tests.factories import make_user
+from thinkfamily.prompts.models import Prompt
+from thinkfamily.prompts.services import concern_record, prompt_answer
 from thinkfamily.prompts.tests.family import Family, carter_family
 
 pytestmark = pytest.mark.django_db
@@ -62,3 +67,32 @@ def test_without_the_read_scope_it_is_403(client: Client, family: Family) -> Non
     token, _ = token_for(family.school, "push")
     status, body = get(client, f"/households/{family.home.pk}", token)
     assert status == 403 and "read" in body["message"]
+
+
+def test_each_member_says_how_many_prompts_about_them_are_open(
+    client: Client, family: Family
+) -> None:
+    """The school may know that Ben, whose record is not its to read, has a prompt open."""
+    concern_record(
+        person=family.ava,
+        by=make_user(family.school, User.Role.DESIGNATED_SAFEGUARDING_LEAD),
+        occurred_at=timezone.now(),
+        category="neglect",
+        summary="Hungry at breakfast club.",
+    )
+    token, _ = token_for(family.school, "read")
+    status, body = get(client, f"/households/{family.home.pk}", token)
+    assert status == 200
+    members = {m["person_id"]: m for m in body["members"]}
+    assert members[family.ben.pk]["open_prompts"] == 1
+    assert members[family.ava.pk]["open_prompts"] == 0
+    prompt_answer(
+        prompt=Prompt.objects.get(person=family.ben),
+        by=make_user(family.gp),
+        response=Prompt.Response.NO_CONCERN,
+        action_taken="",
+        note="Seen at the surgery last week; thriving.",
+        referral=None,
+    )
+    body = get(client, f"/households/{family.home.pk}", token)[1]
+    assert {m["person_id"]: m["open_prompts"] for m in body["members"]}[family.ben.pk] == 0

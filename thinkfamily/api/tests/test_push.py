@@ -340,3 +340,10 @@ def test_a_pushed_record_of_a_sealed_person_does_not_name_the_person(
     status, body = post(client, "/records", school_token, pupil(address="5 Willow Row"))
     assert status == 200, body
     assert body["records"] == [{"record_id": "P-1", "person_id": None}]
+
+
+def test_an_empty_batch_is_422_and_runs_no_import(client: Client, school_token: str) -> None:
+    status, body = post(client, "/batch", school_token, {"records": [], "events": []})
+    assert status == 422
+    assert "empty" in body["errors"][0]["reason"]
+    assert not ImportRun.objects.exists()
