@@ -15,7 +15,7 @@ DEMO_COUNTY := var/county-$(DEMO_PEOPLE)-$(DEMO_SEED)-$(DEMO_DATE)
 CSS := build/static/thinkfamily/thinkfamily.css
 
 .DEFAULT_GOAL := help
-.PHONY: help install assets demo serve test test-browser-deps lint format typecheck openapi bench bench-family clean
+.PHONY: help install assets demo serve test test-browser-deps lint format typecheck openapi bench bench-family bench-api clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -82,6 +82,9 @@ bench: install ## Benchmark synth + import (BENCH_PEOPLE, BENCH_POSTGRES); appen
 
 bench-family: install ## Benchmark Think Sibling on a county of 300,000+ records (BENCH_FAMILY_PEOPLE, BENCH_POSTGRES); appends to docs/benchmarks.md
 	$(THINKFAMILY) bench family --people $${BENCH_FAMILY_PEOPLE:-180000} --postgres $${BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/postgres} --write
+
+bench-api: install ## Benchmark the API's bulk push throughput and single-push latency (BENCH_API_PEOPLE, BENCH_POSTGRES); appends to docs/benchmarks.md
+	$(THINKFAMILY) bench api --people $${BENCH_API_PEOPLE:-20000} --postgres $${BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/postgres} --write
 
 clean: ## Remove the virtualenv, node_modules, built assets and local databases
 	rm -rf $(VENV) node_modules build staticfiles var

@@ -1,9 +1,12 @@
-"""``thinkfamily bench import|family``: time a synthetic county's import, and Think Sibling on it.
+"""``thinkfamily bench import|family|api``: time a county's import, Think Sibling, the API's pushes.
 
 ``bench import`` times a county's generation and import. ``bench family``
 imports a county into a fresh PostgreSQL database and measures, in one
 process against it, recording a concern with its prompts, the whole-family
 page and the invisible-children report (``thinkfamily.core.benchmarks_family``).
+``bench api`` imports a county the same way and measures, over HTTP with a
+real token, bulk push throughput and single-record and single-event latency
+(``thinkfamily.api.benchmarks``).
 
 Each step runs as a separate ``thinkfamily`` process so its wall time and
 peak memory (maximum resident set size) are its own. Databases are created
@@ -36,18 +39,22 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from thinkfamily.api.benchmarks import WARMUP as API_WARMUP
+from thinkfamily.api.benchmarks import ApiBenchResult, api_bench_measure
 from thinkfamily.core.benchmarks_family import (
     TARGETS,
     TRIVIAL_PATH,
     WARMUP,
     FamilyBenchResult,
+    Timings,
     family_bench_measure,
 )
 
 RESULTS = Path(settings.BASE_DIR) / "docs" / "benchmarks.md"
 #: The issue asks for Think Sibling to be measured on at least this many agency records.
 FAMILY_MIN_RECORDS = 300_000
-DEFAULT_PEOPLE = {"import": 300_000, "family": 180_000}
+DEFAULT_PEOPLE = {"import": 300_000, "family": 180_000, "api": 20_000}
+DEFAULT_SAMPLES = {"family": 300, "api": 20}
 
 
 @dataclass(frozen=True)
@@ -167,13 +174,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "what",
-            choices=["import", "family"],
-            help="import: synth and import a county; family: Think Sibling on an imported county",
+            choices=["import", "family", "api"],
+            help="import: synth and import a county; family: Think Sibling on an imported county; "
+            "api: the JSON API's bulk and single pushes on an imported county",
         )
         parser.add_argument(
             "--people",
             type=int,
-            help="people in the county (import: 300000; family: 180000, over 300,000 records)",
+            help="people in the county (import: 300000; family: 180000, over 300,000 records; "
+            "api: 20000)",
         )
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--repeat", type=int, default=1, help="import: imports per database")
@@ -181,30 +190,54 @@ class Command(BaseCommand):
             "--postgres",
             metavar="URL",
             help="a PostgreSQL server URL (e.g. postgres://postgres@127.0.0.1:5432/postgres); "
-            "a fresh database is created on it for the run (bench family needs one)",
+            "a fresh database is created on it for the run (bench family and api need one)",
         )
         parser.add_argument("--no-sqlite", action="store_true", help="import: PostgreSQL only")
         parser.add_argument(
             "--samples",
             type=int,
-            default=300,
-            help="family: concerns recorded and family pages requested (default 300)",
+            help="family: concerns recorded and family pages requested (default 300); "
+            "api: single records and single events of each kind pushed (default 20)",
+        )
+        parser.add_argument(
+            "--batches", type=int, default=3, help="api: timed bulk pushes (default 3)"
+        )
+        parser.add_argument(
+            "--batch-size", type=int, default=500, help="api: records per bulk push (default 500)"
         )
         parser.add_argument(
             "--keep",
             action="store_true",
-            help="family: keep the database afterwards (its URL is printed)",
+            help="family, api: keep the database afterwards (its URL is printed)",
         )
         parser.add_argument("--write", action="store_true", help="append to docs/benchmarks.md")
-        # The measuring step of bench family, run as its own process against DATABASE_URL.
+        # The measuring step of bench family or api, run as its own process against DATABASE_URL.
         parser.add_argument("--measure-into", type=Path, help=argparse.SUPPRESS)
 
     def handle(self, *args: object, **options: object) -> None:
         what = str(options["what"])
         people = int(options["people"] or DEFAULT_PEOPLE[what])  # type: ignore[call-overload]
         seed = int(options["seed"])  # type: ignore[call-overload]
+        if what == "api":
+            samples = int(options["samples"] or DEFAULT_SAMPLES["api"])  # type: ignore[call-overload]
+            batches = int(options["batches"])  # type: ignore[call-overload]
+            batch_size = int(options["batch_size"])  # type: ignore[call-overload]
+            if min(samples, batches, batch_size) < 1:
+                raise CommandError("--samples, --batches and --batch-size must be at least 1")
+            if options["measure_into"]:
+                self._api_measure(
+                    Path(str(options["measure_into"])), samples, batches, batch_size, seed
+                )
+            elif not options["postgres"]:
+                raise CommandError("bench api needs --postgres URL (a server to create on)")
+            else:
+                self._api(
+                    people, seed, samples, batches, batch_size, str(options["postgres"]),
+                    keep=bool(options["keep"]), write=bool(options["write"]),
+                )  # fmt: skip
+            return
         if what == "family":
-            samples = int(options["samples"])  # type: ignore[call-overload]
+            samples = int(options["samples"] or DEFAULT_SAMPLES["family"])  # type: ignore[call-overload]
             if samples < 1:
                 raise CommandError("--samples must be at least 1")
             if options["measure_into"]:
@@ -397,6 +430,150 @@ class Command(BaseCommand):
             "Targets: "
             + ", ".join(f"{name} {'met' if ok else 'NOT MET'}" for name, ok in met.items())
         )
+        if write:
+            with RESULTS.open("a", encoding="utf-8") as handle:
+                handle.write("\n" + text)
+            self.stdout.write(f"Appended to {RESULTS}")
+
+    # -- bench api -----------------------------------------------------------
+
+    def _api(
+        self,
+        people: int,
+        seed: int,
+        samples: int,
+        batches: int,
+        batch_size: int,
+        server: str,
+        *,
+        keep: bool,
+        write: bool,
+    ) -> None:
+        """Synth (or reuse) the county, migrate and import it, then measure in a third process."""
+        env = dict(os.environ)
+        county, synth = _cached_county(people, seed, dt.date.today(), env)
+        steps = [synth] if synth else []
+        records = _rows(county / "records.csv")
+        self.stdout.write(f"County {county}: {records:,} agency records")
+        database_url, drop = _fresh_database("PostgreSQL", server, prefix="bench_api")
+        try:
+            with tempfile.TemporaryDirectory(prefix="thinkfamily-bench-api-") as work:
+                run_env = env | {
+                    "DATABASE_URL": database_url,
+                    "THINKFAMILY_LINKAGE_MODEL": str(Path(work) / "linkage-model.json"),
+                }
+                for step, args in (
+                    ("migrate", ["migrate", "--verbosity", "0"]),
+                    ("import", ["import", str(county), "--no-progress"]),
+                ):
+                    self.stderr.write(f"{step}…")
+                    steps.append(Measurement(step, "PostgreSQL", *_run(args, run_env)))
+                figures = Path(work) / "figures.json"
+                measure = ["bench", "api", "--measure-into", str(figures), "--seed", str(seed)]
+                measure += ["--samples", str(samples), "--batches", str(batches)]
+                measure += ["--batch-size", str(batch_size)]
+                steps.append(Measurement("measure", "PostgreSQL", *_run(measure, run_env)))
+                result = ApiBenchResult.from_dict(json.loads(figures.read_text()))
+        finally:
+            if keep:
+                self.stdout.write(f"Kept the database: DATABASE_URL={database_url}")
+            else:
+                drop()
+        where = (
+            county.relative_to(settings.BASE_DIR)
+            if county.is_relative_to(settings.BASE_DIR)
+            else county
+        )
+        source = (
+            f"taken today, generated into {where}" if synth else f"taken today, reused from {where}"
+        )
+        self._api_report(people, seed, records, source, steps, result, write)
+
+    def _api_measure(
+        self, into: Path, samples: int, batches: int, batch_size: int, seed: int
+    ) -> None:
+        """The measuring process: measure against DATABASE_URL and write the figures as JSON."""
+        warnings.filterwarnings("ignore", message="No directory at")
+        result = api_bench_measure(
+            batches=batches,
+            batch_size=batch_size,
+            samples=samples,
+            seed=seed,
+            progress=lambda message: self.stderr.write(message),
+        )
+        into.write_text(json.dumps(result.to_dict()), encoding="utf-8")
+
+    def _api_report(
+        self,
+        people: int,
+        seed: int,
+        records: int,
+        source: str,
+        steps: list[Measurement],
+        result: ApiBenchResult,
+        write: bool,
+    ) -> None:
+        rates = result.records_per_second
+        per_record_in_batch_ms = result.batch.p50_ms / result.batch_size
+        where = (
+            "over HTTP on 127.0.0.1 to Django's own WSGI server, run in a thread of the "
+            "measuring process (one request at a time, a new connection per request, no TLS "
+            "or proxy; the time is until the whole answer was read)"
+            if result.transport == "http"
+            else "in process through Django's test `Client` (no network)"
+        )
+
+        def row(what: str, timings: Timings) -> str:
+            return (
+                f"| {what} | {timings.samples} | {timings.p50_ms:.1f} | {timings.p95_ms:.1f} | "
+                f"{timings.max_ms:.1f} | {timings.p50_ms / result.trivial.p50_ms:.1f} |"
+            )
+
+        lines = [
+            f"## JSON API pushes on a county of {people:,} people (seed {seed})",
+            "",
+            f"`{shlex.join(['thinkfamily', *sys.argv[1:]])}` at commit {_commit()}; "
+            f"{dt.date.today():%d %B %Y}, {_machine()}.",
+            "",
+            f"The county ({source}): {records:,} agency records "
+            f"({result.agency_records_before:,} in the database, "
+            f"{result.people_before:,} people after linkage). Synth, migrate, import and the "
+            "measuring each ran as a separate process on a fresh PostgreSQL database:",
+            "",
+            "| step | wall (s) | peak memory (MiB) |",
+            "|---|---|---|",
+            *(
+                f"| {m.step} | {m.seconds:.1f} | {f'{m.peak_mib:,.0f}' if m.peak_mib else '-'} |"
+                for m in steps
+            ),
+            "",
+            f"Measured {where}, with a real token (scopes push and read) issued for the run to "
+            f"the county's busiest GP practice ({result.agency}). Events are about its own "
+            "records and come first, on the county as imported; then records new to it, each a "
+            "copy of another agency's record of someone it did not know (so every push links "
+            "to a person the county already knows), one at a time and then in batches. Query "
+            f"logging off, the rate limit lifted for the run; {API_WARMUP} untimed single calls "
+            "of each kind and one untimed batch first. After each single push the same client "
+            "read one of the practice's people (`GET /api/v1/people/<id>`), the trivial call "
+            "the last column compares with.",
+            "",
+            "| measured | calls | p50 (ms) | p95 (ms) | max (ms) | p50 / trivial p50 |",
+            "|---|---|---|---|---|---|",
+            row(f"bulk push `POST /api/v1/batch`, {result.batch_size:,} records", result.batch),
+            row("one record `POST /api/v1/records`", result.record),
+            row("one concern `POST /api/v1/events` (with its prompts)", result.concern),
+            row("one attendance `POST /api/v1/events`", result.attendance),
+            row("trivial read `GET /api/v1/people/<id>`", result.trivial),
+            "",
+            f"Bulk push throughput: median **{statistics.median(rates):,.0f} records per "
+            f"second** over {len(rates)} batches of {result.batch_size:,} "
+            f"(from {min(rates):,.0f} to {max(rates):,.0f}); {per_record_in_batch_ms:.1f} ms "
+            f"per record in a batch against {result.record.p50_ms:.1f} ms for a record pushed "
+            f"alone ({result.record.p50_ms / per_record_in_batch_ms:.0f} times). "
+            f"The concerns raised {result.prompts_raised} new sibling prompts.",
+        ]
+        text = "\n".join(lines) + "\n"
+        self.stdout.write(text)
         if write:
             with RESULTS.open("a", encoding="utf-8") as handle:
                 handle.write("\n" + text)
