@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 
 from thinkfamily.accounts.models import User
 from thinkfamily.agreements.demo import demo_agreement_overdue
+from thinkfamily.api.demo import demo_api_token
 from thinkfamily.conversations.demo import demo_what_if
 from thinkfamily.core.demo import (
     DEMO_PASSWORD,
@@ -112,6 +113,15 @@ class Command(BaseCommand):
                 "person's page via its access log (Who has looked at this record) at "
                 f"/people/{opening.person.pk}/access-log/. Run 'thinkfamily audit verify' to "
                 "check the audit trail's hash chain."
+            )
+        if family is not None:
+            demo_api = demo_api_token(family=family)
+            household = f"households/{demo_api.household_id}" if demo_api.household_id else "people"
+            self.stdout.write(
+                f"API: {family.school.name}'s system has a new token (push and read; docs/api.md "
+                f"walks through pushing a record and a concern): {demo_api.token} . Try: curl -H "
+                f"'Authorization: Bearer {demo_api.token}' http://127.0.0.1:8000/api/v1/{household}"
+                " (the pupil's family, with the preschool sibling's open prompt)."
             )
         open_prompts = Prompt.objects.open()
         self.stdout.write(
