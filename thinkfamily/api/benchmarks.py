@@ -117,7 +117,8 @@ class ApiBenchResult:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ApiBenchResult:
         timings = {"batch", "record", "concern", "attendance", "trivial"}
-        return cls(**{k: Timings(**v) if k in timings else v for k, v in data.items()})
+        values: dict[str, Any] = {k: Timings(**v) if k in timings else v for k, v in data.items()}
+        return cls(**values)
 
 
 # ---------------------------------------------------------------------------
