@@ -72,7 +72,9 @@ typecheck: install ## mypy on the services, selectors and pure packages
 		thinkfamily/learning/timescales.py thinkfamily/learning/indicators.py thinkfamily/learning/charts.py \
 		thinkfamily/learning/ingest thinkfamily/learning/vocabulary.py thinkfamily/learning/public.py \
 		thinkfamily/learning/search.py thinkfamily/learning/dissemination.py thinkfamily/learning/demo.py \
-		thinkfamily/api/api.py thinkfamily/api/models.py thinkfamily/api/management/commands/*.py
+		thinkfamily/api/api.py thinkfamily/api/base.py thinkfamily/api/benchmarks.py thinkfamily/api/demo.py \
+		thinkfamily/api/idempotency.py thinkfamily/api/models.py thinkfamily/api/selectors_cases.py \
+		thinkfamily/api/endpoints/*.py thinkfamily/api/management/commands/*.py
 
 openapi: install ## Regenerate docs/openapi.json from the API (a test fails while it is stale)
 	$(THINKFAMILY) api-schema

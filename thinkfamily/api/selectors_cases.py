@@ -33,6 +33,7 @@ from thinkfamily.accounts.backends import (
     VIEW_REFERRAL,
     household_access_reason,
 )
+from thinkfamily.accounts.models import User
 from thinkfamily.accounts.policy import sealed_person_roles
 from thinkfamily.agreements.models import VerbalAgreement
 from thinkfamily.api.models import ApiToken
@@ -66,6 +67,41 @@ def _cursor_page(
         items=rows[:limit],
         next_cursor=cursor_encode(getattr(last, moment_field), last.pk) if last else None,
     )
+
+
+def _one_visible(objects: QuerySet[M], pk: int, *, viewer: User, perm: str, what: str) -> M:
+    """The object with ``pk`` among ``objects`` if the viewer has ``perm`` on it; else
+    ``Http404``, exactly as for an id that does not exist. Not audited (the act endpoints
+    use it, and their services audit)."""
+    found = objects.filter(pk=pk).first()
+    if found is None or not viewer.has_perm(perm, found):
+        raise Http404(f"No {what} you may see has this id.")
+    return found
+
+
+def _audited_page(
+    api_token: ApiToken,
+    objects: QuerySet[M],
+    *,
+    moment_field: str,
+    cursor: str | None,
+    limit: int,
+    action: str,
+    object_type: str,
+    detail: dict[str, Any],
+    reason: str = "",
+) -> Page:
+    """A cursor page of ``objects`` (``_cursor_page``), its reading audited as ``action``
+    with ``detail`` and the number of items."""
+    page = _cursor_page(objects, moment_field=moment_field, cursor=cursor, limit=limit)
+    _audit(
+        api_token,
+        action,
+        object_type=object_type,
+        reason=reason,
+        detail={**detail, object_type: len(page.items)},
+    )
+    return page
 
 
 def _audit(api_token: ApiToken, action: str, **entry: Any) -> None:
@@ -181,15 +217,17 @@ def prompts_page(
     prompts = _prompts_of_agency(api_token).filter(status=status)
     if person_id is not None:
         prompts = prompts.filter(person_id=person_id)
-    page = _cursor_page(prompts, moment_field="raised_at", cursor=cursor, limit=limit)
-    _audit(
+    return _audited_page(
         api_token,
-        AuditEvent.Action.VIEW_WORKLIST,
+        prompts,
+        moment_field="raised_at",
+        cursor=cursor,
+        limit=limit,
+        action=AuditEvent.Action.VIEW_WORKLIST,
         object_type="prompts",
         reason="prompts routed to the viewer's agency",
-        detail={"api": "GET /api/v1/prompts", "status": status, "prompts": len(page.items)},
+        detail={"api": "GET /api/v1/prompts", "status": status},
     )
-    return page
 
 
 @dataclass(frozen=True)
@@ -202,15 +240,15 @@ def prompt_visible(*, api_token: ApiToken, prompt_id: int) -> Prompt:
     """The prompt if the caller may read it (``VIEW_PROMPT``, its person not sealed from
     them); else ``Http404``. Not audited: for the act endpoints, whose service audits."""
     viewer = api_token.service_user
-    prompt = (
-        Prompt.objects.hiding_sealed_from(viewer)
-        .select_related("person", "household", "answered_for")
-        .filter(pk=prompt_id)
-        .first()
+    return _one_visible(
+        Prompt.objects.hiding_sealed_from(viewer).select_related(
+            "person", "household", "answered_for"
+        ),
+        prompt_id,
+        viewer=viewer,
+        perm=VIEW_PROMPT,
+        what="prompt",
     )
-    if prompt is None or not viewer.has_perm(VIEW_PROMPT, prompt):
-        raise Http404("No prompt you may see has this id.")
-    return prompt
 
 
 def prompt_for_api(*, api_token: ApiToken, prompt_id: int) -> ApiPrompt:
@@ -282,15 +320,16 @@ def _as_api_referral(api_token: ApiToken, referral: Referral) -> ApiReferral:
 def referrals_page(*, api_token: ApiToken, cursor: str | None, limit: int) -> Page:
     """The referrals on the caller agency's worklist, oldest first; audited as the worklist.
     Items are ``ApiReferral``. Raises ``BadCursor``."""
-    page = _cursor_page(
-        _referrals_of_agency(api_token), moment_field="referred_at", cursor=cursor, limit=limit
-    )
-    _audit(
+    page = _audited_page(
         api_token,
-        AuditEvent.Action.VIEW_WORKLIST,
+        _referrals_of_agency(api_token),
+        moment_field="referred_at",
+        cursor=cursor,
+        limit=limit,
+        action=AuditEvent.Action.VIEW_WORKLIST,
         object_type="referrals",
         reason="referrals made or received by the viewer's agency",
-        detail={"api": "GET /api/v1/referrals", "referrals": len(page.items)},
+        detail={"api": "GET /api/v1/referrals"},
     )
     return Page(
         items=[_as_api_referral(api_token, r) for r in page.items], next_cursor=page.next_cursor
@@ -301,15 +340,13 @@ def referral_visible(*, api_token: ApiToken, referral_id: int) -> Referral:
     """The referral if the caller may see it (``VIEW_REFERRAL``, not only about children
     sealed from them); else ``Http404``. Not audited: for the act endpoints."""
     viewer = api_token.service_user
-    referral = (
-        Referral.objects.hiding_sealed_from(viewer)
-        .select_related("referring_agency", "to_agency")
-        .filter(pk=referral_id)
-        .first()
+    return _one_visible(
+        Referral.objects.hiding_sealed_from(viewer).select_related("referring_agency", "to_agency"),
+        referral_id,
+        viewer=viewer,
+        perm=VIEW_REFERRAL,
+        what="referral",
     )
-    if referral is None or not viewer.has_perm(VIEW_REFERRAL, referral):
-        raise Http404("No referral you may see has this id.")
-    return referral
 
 
 def referral_for_api(*, api_token: ApiToken, referral_id: int) -> ApiReferral:
@@ -387,15 +424,13 @@ def conversations_page(*, api_token: ApiToken, cursor: str | None, limit: int) -
 def conversation_visible(*, api_token: ApiToken, conversation_id: int) -> Conversation:
     """The conversation if the caller may read it; else ``Http404``. Not audited."""
     viewer = api_token.service_user
-    conversation = (
-        Conversation.objects.hiding_sealed_from(viewer)
-        .select_related("recording_agency")
-        .filter(pk=conversation_id)
-        .first()
+    return _one_visible(
+        Conversation.objects.hiding_sealed_from(viewer).select_related("recording_agency"),
+        conversation_id,
+        viewer=viewer,
+        perm=VIEW_CONVERSATION,
+        what="conversation",
     )
-    if conversation is None or not viewer.has_perm(VIEW_CONVERSATION, conversation):
-        raise Http404("No conversation you may see has this id.")
-    return conversation
 
 
 def conversation_for_api(*, api_token: ApiToken, conversation_id: int) -> ApiConversation:
@@ -450,13 +485,16 @@ def agreements_page(*, api_token: ApiToken, cursor: str | None, limit: int) -> P
         .select_related("recording_agency")
         .prefetch_related("children", "made_with")
     )
-    page = _cursor_page(agreements, moment_field="recorded_at", cursor=cursor, limit=limit)
-    _audit(
+    page = _audited_page(
         api_token,
-        AuditEvent.Action.VIEW_WORKLIST,
+        agreements,
+        moment_field="recorded_at",
+        cursor=cursor,
+        limit=limit,
+        action=AuditEvent.Action.VIEW_WORKLIST,
         object_type="verbal_agreements",
         reason="agreements recorded by the viewer's agency",
-        detail={"api": "GET /api/v1/agreements", "agreements": len(page.items)},
+        detail={"api": "GET /api/v1/agreements"},
     )
     return Page(
         items=[_as_api_agreement(api_token, a) for a in page.items], next_cursor=page.next_cursor
@@ -466,14 +504,13 @@ def agreements_page(*, api_token: ApiToken, cursor: str | None, limit: int) -> P
 def agreement_for_api(*, api_token: ApiToken, agreement_id: int) -> ApiAgreement:
     """One agreement the caller may see; audited as the agreement page audits it."""
     viewer = api_token.service_user
-    agreement = (
-        VerbalAgreement.objects.hiding_sealed_from(viewer)
-        .select_related("recording_agency")
-        .filter(pk=agreement_id)
-        .first()
+    agreement = _one_visible(
+        VerbalAgreement.objects.hiding_sealed_from(viewer).select_related("recording_agency"),
+        agreement_id,
+        viewer=viewer,
+        perm=VIEW_AGREEMENT,
+        what="agreement",
     )
-    if agreement is None or not viewer.has_perm(VIEW_AGREEMENT, agreement):
-        raise Http404("No agreement you may see has this id.")
     if viewer.agency_id == agreement.recording_agency_id:
         reason = "agreement recorded by the viewer's agency"
     elif viewer.sees_whole_families:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from thinkfamily.accounts.models import Agency, User
@@ -479,8 +480,30 @@ def _write_events(
     return {"events_created": len(new), "events_updated": len(changed)}
 
 
+def _concerns_among(rows: list[ParsedRow], agency_ids: dict[str, int]) -> list[Event]:
+    """The stored concerns these event rows wrote or kept, to raise prompts for."""
+    keys = [
+        (agency_ids[row.values["agency_code"]], row.values["event_id"])
+        for row in rows
+        if row.values["event_type"] == Event.EventType.CONCERN
+    ]
+    if not keys:
+        return []
+    by_agency: dict[int, list[str]] = defaultdict(list)
+    for agency_id, event_id in keys:
+        by_agency[agency_id].append(event_id)
+    wanted = Q()
+    for agency_id, event_ids in by_agency.items():
+        wanted |= Q(agency_id=agency_id, external_id__in=event_ids)
+    return list(
+        Event.objects.filter(wanted, event_type=Event.EventType.CONCERN).select_related(
+            "person", "agency"
+        )
+    )
+
+
 def _form_households(
-    extract: _Extract, today: dt.date | None, progress: Progress
+    events_only: bool, today: dt.date | None, progress: Progress
 ) -> dict[str, int]:
     """Rebuild households from every record, unless the import carries only events.
 
@@ -488,7 +511,7 @@ def _form_households(
     relationships; a push of events alone (the JSON API's commonest call)
     changes neither, so households are left as they are.
     """
-    if not extract.records.rows and not extract.relationships.rows:
+    if events_only:
         unchanged = ("households_created", "memberships_created", "memberships_updated",
                      "memberships_ended")  # fmt: skip
         return {"households": Household.objects.count(), **dict.fromkeys(unchanged, 0)}
@@ -686,12 +709,20 @@ def _import(
         with transaction.atomic():
             agency_ids = _agencies(extract)
             changes = _update_records(extract.records.rows, agency_ids, run, progress)
-            linked = records_link(
-                touched_record_pks=changes.updated_pks,
-                pending=changes.pending(),
-                pending_relationships=changes.relationships(extract.relationships.rows, agency_ids),
-                actor=started_by,
-                progress=progress,
+            # Events alone change nobody's identity or family: there is nothing to link.
+            events_only = not extract.records.rows and not extract.relationships.rows
+            linked = (
+                LinkResult(method="nothing to link")
+                if events_only
+                else records_link(
+                    touched_record_pks=changes.updated_pks,
+                    pending=changes.pending(),
+                    pending_relationships=changes.relationships(
+                        extract.relationships.rows, agency_ids
+                    ),
+                    actor=started_by,
+                    progress=progress,
+                )
             )
             progress.stage("Storing new records")
             _insert_records(changes, linked)
@@ -712,13 +743,17 @@ def _import(
                 "pairs_for_review": linked.review_pairs,
             }
             counts |= _write_events(extract.events.rows, agency_ids, progress)
-            counts |= _form_households(extract, today, progress)
+            pushed_concerns = (
+                _concerns_among(extract.events.rows, agency_ids) if events_only else None
+            )
+            counts |= _form_households(events_only, today, progress)
             counts["rejects"] = len(errors)
             # Concerns in this extract prompt exactly as on a form; and children or adults
             # this extract brought into a family with a recent concern are prompted too.
             progress.stage("Raising Think Sibling prompts")
             prompts = prompts_reconcile(
-                joined_since=run.started_at,
+                joined_since=None if events_only else run.started_at,
+                concerns=pushed_concerns,
                 now=_noon(today) if today else None,
                 actor=started_by,
                 actor_label="system: import",

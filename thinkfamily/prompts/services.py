@@ -458,6 +458,7 @@ class ReconcileResult:
 def prompts_reconcile(
     *,
     joined_since: dt.datetime | None = None,
+    concerns: Sequence[Event] | None = None,
     now: dt.datetime | None = None,
     actor: User | None = None,
     actor_label: str = "system: prompts",
@@ -467,18 +468,23 @@ def prompts_reconcile(
     Every recent concern is raised again (which prompts only the children it
     has not yet reached), and, with ``joined_since``, adults recorded in a
     household since then are asked about. Run inside the transaction of the
-    import, relink or merge that changed what is known.
+    import, relink or merge that changed what is known. When no family has
+    changed (a push of events alone), pass the new ``concerns``: only they
+    can prompt anyone, so only they are raised.
     """
     rules = think_sibling_rules()
     now = now or timezone.now()
     today = timezone.localdate(now)
-    recent = list(
-        Event.objects.filter(
-            event_type=Event.EventType.CONCERN,
-            occurred_at__gte=now - dt.timedelta(days=rules.concern_window_days),
-            occurred_at__lte=now,
-        ).select_related("person", "agency")
-    )
+    if concerns is not None:
+        recent = list(concerns)
+    else:
+        recent = list(
+            Event.objects.filter(
+                event_type=Event.EventType.CONCERN,
+                occurred_at__gte=now - dt.timedelta(days=rules.concern_window_days),
+                occurred_at__lte=now,
+            ).select_related("person", "agency")
+        )
     siblings = sibling_prompts_raise(concerns=recent, now=now, rules=rules)
     adults = RaiseResult()
     if joined_since is not None:

@@ -347,3 +347,26 @@ def test_an_empty_batch_is_422_and_runs_no_import(client: Client, school_token: 
     assert status == 422
     assert "empty" in body["errors"][0]["reason"]
     assert not ImportRun.objects.exists()
+
+
+def test_a_push_of_events_alone_links_nobody_and_reforms_no_household(
+    client: Client, school_token: str, gp_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Events change nobody's identity or family: the push stays cheap however big the county."""
+    family_at_the_surgery(client, gp_token)
+    assert post(client, "/records", school_token, pupil())[0] == 200
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an events-only push must not relink or re-form households")
+
+    monkeypatch.setattr("thinkfamily.extracts.services.records_link", refuse)
+    monkeypatch.setattr("thinkfamily.extracts.services.households_rebuild", refuse)
+    concern = {"record_id": "P-1", "event_id": "E-9", "event_type": "concern",
+               "category": "neglect", "occurred_at": today_at(8)}  # fmt: skip
+    status, body = post(client, "/events", school_token, concern)
+    assert status == 200, body
+    assert body["counts"]["sibling_prompts_created"] == 1
+    # Pushed again, the concern prompts nobody twice.
+    status, body = post(client, "/events", school_token, concern)
+    assert body["counts"]["sibling_prompts_created"] == 0
+    assert Prompt.objects.count() == 1
