@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Sequence
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 
 from django.db import connection, models
@@ -111,20 +111,30 @@ def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable
     return count
 
 
+#: Below this many rows, ``bulk_update`` updates row by row on every database.
+FEW_ROWS = 200
+
+
 def bulk_update(model: type[models.Model], fields: Sequence[str], rows: Iterable[Row]) -> int:
     """Update ``fields`` of rows given as tuples ``(pk, value, value, …)``; return the count.
 
-    On PostgreSQL the rows are copied into a temporary table and applied with
-    one ``UPDATE … FROM``, which is many times faster than a statement per row.
+    On PostgreSQL many rows are copied into a temporary table and applied with
+    one ``UPDATE … FROM``, which is many times faster than a statement per row;
+    a few rows (fewer than ``FEW_ROWS``) are updated one statement each, which
+    spares creating and dropping the table (about 0.1 s, even for no rows).
     """
     table = connection.ops.quote_name(model._meta.db_table)
     quote = connection.ops.quote_name
     columns = _columns(model, fields)
     pk_column = quote(_pk_field(model).column)
     prepare = _row_preparer(model, fields)
+    remaining = iter(rows)
+    first = list(islice(remaining, FEW_ROWS))
+    few = len(first) < FEW_ROWS
+    rows = chain(first, remaining)
     count = 0
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and not few:
             types = [_concrete_field(model, name).db_type(connection) for name in fields]
             staged = ", ".join(
                 f"{quote(column)} {db_type}" for column, db_type in zip(columns, types, strict=True)
