@@ -18,10 +18,9 @@ The caller is the system of the county's busiest GP practice (its own token
 is issued for the run). Each pushed record is new to it: a copy of another
 agency's record of someone the practice does not yet know, with a new record
 id, so every push does the linkage work a real one does. Events are measured
-first, on the county as imported: an events-only push relinks the whole
-county (``records_link`` with nothing pending), and once records have been
-linked one at a time that relink can disagree with them and fail on a
-person's unique UPN (reported; not this module's to mend).
+first, on the county as imported; a push of events alone links nobody and
+re-forms no household, so it costs what writing the events and raising their
+prompts costs.
 
 Requests go over HTTP on
 127.0.0.1 to Django's own WSGI server running in a thread of the measuring

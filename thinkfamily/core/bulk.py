@@ -98,7 +98,11 @@ def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable
     count = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            # COPY goes to psycopg directly: wrap its errors as Django's own (IntegrityError…).
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+            ):
                 for row in rows:
                     copy.write_row(prepare(row))
                     count += 1
@@ -143,7 +147,10 @@ def bulk_update(model: type[models.Model], fields: Sequence[str], rows: Iterable
             cursor.execute(f"CREATE TEMPORARY TABLE bulk_update_rows (pk {pk_type}, {staged})")
             try:
                 names = ", ".join(["pk", *(quote(column) for column in columns)])
-                with cursor.cursor.copy(f"COPY bulk_update_rows ({names}) FROM STDIN") as copy:
+                with (
+                    connection.wrap_database_errors,
+                    cursor.cursor.copy(f"COPY bulk_update_rows ({names}) FROM STDIN") as copy,
+                ):
                     for row in rows:
                         copy.write_row((row[0], *prepare(row[1:])))
                         count += 1

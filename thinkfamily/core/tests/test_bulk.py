@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from thinkfamily.accounts.models import Agency
@@ -51,3 +52,19 @@ def test_reserved_ids_are_never_reused_after_a_delete():
     second.delete()
     [reserved] = reserve_ids(Person, 1)
     assert reserved > second_pk > first.pk
+
+
+def test_a_row_breaking_a_constraint_is_djangos_integrity_error_on_every_database():
+    """On PostgreSQL rows go by COPY, straight to the driver; its error must still be the
+    IntegrityError that callers (the API's Idempotency-Key) know how to catch."""
+    agency = Agency.objects.create(code="BULK-1", name="Bulk", agency_type="school")
+    (first, second) = reserve_ids(AgencyRecord, 2)
+    rows = [
+        (pk, agency.pk, "R-1", "Ann", "Lee", timezone.now(), timezone.now())
+        for pk in (first, second)
+    ]
+    fields = ["id", "agency", "record_id", "given_name", "family_name", "first_imported_at",
+              "updated_at"]  # fmt: skip
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk_insert(AgencyRecord, fields, rows)
+    assert not AgencyRecord.objects.exists()
