@@ -18,9 +18,9 @@ from contextvars import ContextVar
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 _request_id: ContextVar[str] = ContextVar("thinkfamily_audit_request_id", default="")
-#: (user id, label): entries by this user in this request are labelled so. Set for an API
+#: user id → label: entries by these users in this request are labelled so. Set for an API
 #: call by its token, so that what the web app's services record names the token too.
-_actor_label: ContextVar[tuple[int, str] | None] = ContextVar(
+_actor_label: ContextVar[dict[int, str] | None] = ContextVar(
     "thinkfamily_audit_actor_label", default=None
 )
 
@@ -54,15 +54,16 @@ def label_actor_for_request(*, user_id: int, label: str) -> None:
     """Record the entries ``user_id`` writes in this request under ``label``.
 
     For an agency system's call: the token is named on every entry its
-    service user writes, including those the web app's own services write.
-    The request id middleware clears it when the request ends.
+    service user writes (and a practitioner's it answers for), including
+    those the web app's own services write. The request id middleware clears
+    the labels when the request ends.
     """
-    _actor_label.set((user_id, label))
+    _actor_label.set({**(_actor_label.get() or {}), user_id: label})
 
 
 def actor_label_for(user_id: int | None) -> str:
     """The label set for ``user_id`` in this request, or blank."""
-    labelled = _actor_label.get()
-    if labelled is None or user_id is None or labelled[0] != user_id:
+    labels = _actor_label.get()
+    if not labels or user_id is None:
         return ""
-    return labelled[1]
+    return labels.get(user_id, "")

@@ -9,9 +9,11 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
+from ninja.errors import ValidationError
 from pydantic import ConfigDict
 
 from thinkfamily.accounts.backends import ACKNOWLEDGE_CONVERSATION
+from thinkfamily.accounts.models import User
 from thinkfamily.api.base import ERRORS, ErrorOut, PageQuery, bad_cursor, require_scope
 from thinkfamily.api.endpoints.acting import act_once
 from thinkfamily.api.idempotency import Answer
@@ -24,6 +26,7 @@ from thinkfamily.api.selectors_cases import (
     conversations_page,
     current_outcomes,
 )
+from thinkfamily.audit.context import label_actor_for_request
 from thinkfamily.conversations.models import Conversation
 from thinkfamily.conversations.services import conversation_acknowledge, conversation_dispute
 from thinkfamily.core.errors import ApplicationError
@@ -58,6 +61,12 @@ class AcknowledgeIn(Schema):
 
     version: int = Field(description="The version you read (current_version).")
     comment: str = ""
+    on_behalf_of: str | None = Field(
+        None,
+        description="The username of the participant, one of your agency's staff, for whom "
+        "your system answers (they acknowledged or disputed it in your system). Without it, "
+        "the system answers as itself, if it is a participant.",
+    )
 
 
 class AcknowledgementOut(Schema):
@@ -103,12 +112,28 @@ def get_conversation(request: HttpRequest, conversation_id: int) -> dict[str, An
     return {**_conversation_out(found), "status": status, "outcomes": outcomes}
 
 
+def _member_of_staff(api_token: ApiToken, username: str) -> User:
+    """The active account of the token's agency called ``username``, for whom the system
+    answers; its entries on the audit trail say so (``<username> via api token …``)."""
+    user = User.objects.filter(
+        username=username, agency_id=api_token.agency_id, is_active=True
+    ).first()
+    if user is None or user.pk == api_token.service_user_id:
+        raise ValidationError(
+            [{"loc": ("body", "body", "on_behalf_of"), "msg": "is not one of your agency's staff"}]
+        )
+    label_actor_for_request(user_id=user.pk, label=f"{user.username} via {api_token.label}")
+    return user
+
+
 def _answer(
     request: HttpRequest, conversation_id: int, body: AcknowledgeIn, *, dispute: bool
 ) -> HttpResponse:
     api_token = require_scope(request, ApiToken.Scope.ACT)
     conversation = conversation_visible(api_token=api_token, conversation_id=conversation_id)
     by = api_token.service_user
+    if body.on_behalf_of is not None:
+        by = _member_of_staff(api_token, body.on_behalf_of)
     if not by.has_perm(ACKNOWLEDGE_CONVERSATION, conversation):
         raise PermissionDenied(
             "Only the participants with an account may acknowledge or dispute this record."

@@ -112,3 +112,37 @@ def test_who_is_no_participant_or_lacks_the_scope_is_403(
     )
     assert status == 403 and "act" in body["message"]
     assert get(client, "/conversations", token_for(family.school, "push")[0])[0] == 403
+
+
+def test_a_system_answers_for_a_participant_of_its_own_agency(
+    client: Client, family: Family, people: Team, conversation: Conversation
+) -> None:
+    """The GP acknowledged the record in the practice's own system, which tells Think Family."""
+    token, api_token = token_for(family.gp, "act")
+    url = f"/conversations/{conversation.pk}/acknowledge"
+    status, body, _ = post(client, url, token, {"version": 1, "on_behalf_of": people.gp.username})
+    assert status == 200, body
+    acknowledgement = Acknowledgement.objects.get(user=people.gp)
+    assert acknowledgement.answer == "acknowledged"
+    entry = AuditEvent.objects.get(action=AuditEvent.Action.ACKNOWLEDGE_CONVERSATION)
+    assert entry.actor == people.gp
+    assert entry.actor_label == f"{people.gp.username} via {api_token.label}"
+
+
+@pytest.mark.parametrize("who", ["hv", "dsl", "nobody"])
+def test_a_system_answers_only_for_its_own_agencys_staff_who_took_part(
+    client: Client, family: Family, people: Team, conversation: Conversation, who: str
+) -> None:
+    """Another agency's participant (the health visitor) or someone unknown is a 422 naming the
+    field; one of the agency's staff who took no part (the school's lead, to the school's
+    system) is a 403, as on the web."""
+    agency = family.school if who == "dsl" else family.gp
+    token, _ = token_for(agency, "act")
+    username = getattr(people, who).username if who != "nobody" else "no.such.user"
+    url = f"/conversations/{conversation.pk}/acknowledge"
+    status, body, _ = post(client, url, token, {"version": 1, "on_behalf_of": username})
+    if who == "dsl":
+        assert status == 403 and "participants" in body["message"]
+    else:
+        assert status == 422 and fields_of(body) == ["on_behalf_of"]
+    assert not Acknowledgement.objects.exists()
