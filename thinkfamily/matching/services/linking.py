@@ -30,7 +30,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from thinkfamily.accounts.models import User
@@ -341,6 +341,18 @@ def _merge_whole_people(
     return merged
 
 
+def _referenced() -> Q:
+    """Whether anything at all points at a person: every relation to ``Person``, so a new
+    model that refers to people is counted without being named here."""
+    references = Q()
+    for relation in Person._meta.related_objects:
+        pointing = relation.related_model._default_manager.filter(
+            **{relation.field.name: OuterRef("pk")}
+        )
+        references |= Exists(pointing)
+    return references
+
+
 def _reconcile(
     groups: list[list[int]],
     records: dict[int, LinkableRecord],
@@ -375,6 +387,16 @@ def _reconcile(
                 if value and owner.setdefault((position, value), index) != index:
                     contested.update({index, owner[(position, value)]})
 
+    # People who lose a record to another group must be worked out again even where their
+    # own group is otherwise unchanged: what they hold (an NHS number, say) may have gone
+    # with the record, and the person it went to cannot be written while they still hold it.
+    losing = {
+        records[pk].person_id
+        for group, kept_pk in assignments
+        for pk in group
+        if records[pk].person_id is not None and records[pk].person_id != kept_pk
+    }
+
     new_ids = iter(reserve_ids(Person, sum(1 for _, pk in assignments if pk is None)))
     existing: dict[int, tuple] = {}
     for chunk in in_chunks(sorted(claimed)):
@@ -396,7 +418,13 @@ def _reconcile(
             relinked.append((pk, person_pk))
             if previous is not None:
                 abandoned.add(previous)
-        if not (is_new or moved or index in contested or touched.intersection(group)):
+        if not (
+            is_new
+            or moved
+            or index in contested
+            or person_pk in losing
+            or touched.intersection(group)
+        ):
             continue
         values = person_values([records[pk] for pk in group])
         if index in contested:
@@ -442,13 +470,10 @@ def _reconcile(
         HouseholdMembership.objects.filter(source_record_id__in=chunk).update(
             person_id=person_of_source
         )
-    # A person whose every record moved to someone else is no longer anybody.
+    # A person whose every record moved to someone else is no longer anybody, unless
+    # something still points at them (an event, a membership, a prompt, a referral…).
     for chunk in in_chunks(sorted(abandoned)):
-        removable = Person.objects.filter(pk__in=chunk).exclude(
-            Exists(AgencyRecord.objects.filter(person_id=OuterRef("pk")))
-            | Exists(Event.objects.filter(person_id=OuterRef("pk")))
-            | Exists(HouseholdMembership.objects.filter(person_id=OuterRef("pk")))
-        )
+        removable = Person.objects.filter(pk__in=chunk).exclude(_referenced())
         result.people_removed += removable.delete()[0]
     result.people_created = len(new_people)
     result.people_updated = len(changed_people)

@@ -136,3 +136,62 @@ def test_a_pair_held_back_for_every_reason_is_stored_with_all_of_them():
     )
     pair.refresh_from_db()
     assert pair.reason == reason
+
+
+def _three_records_of_one_person():
+    """Fen's GP record (with her NHS number) and two other records, all linked to one person."""
+    from thinkfamily.accounts.models import Agency
+    from thinkfamily.people.tests.factories import make_agency, make_record
+
+    fen = Person.objects.create(given_name="Fen", family_name="Holt", nhs_number=valid_nhs(7))
+    gp = make_agency("GP-SPLIT", Agency.AgencyType.GP)
+    school = make_agency("SCH-SPLIT", Agency.AgencyType.SCHOOL)
+    with_nhs, at_school, second_gp = (
+        make_record(gp, fen),
+        make_record(school, fen),
+        make_record(gp, fen, record_id="GP-2"),
+    )
+    AgencyRecord.objects.filter(pk__in=[at_school.pk, second_gp.pk]).update(nhs_number="")
+    AgencyRecord.objects.filter(pk=with_nhs.pk).update(nhs_number=valid_nhs(7))
+    return fen, with_nhs, at_school, second_gp
+
+
+def test_a_person_who_loses_the_record_holding_their_nhs_number_gives_it_up_first():
+    """The relink that found the GP's record to be someone else: the new person takes the NHS
+    number, and the person keeping the other two records is written without it first (before
+    the fix the new person was refused by the unique NHS number: the old one was left as it
+    was, since its own group of records had not changed)."""
+    from thinkfamily.matching.services.linking import LinkResult, _load_records, _reconcile
+
+    fen, with_nhs, at_school, second_gp = _three_records_of_one_person()
+    records = _load_records(())
+    evidence = {pk: ("model", 0.99) for pk in records}
+    result = LinkResult()
+    _reconcile([[at_school.pk, second_gp.pk], [with_nhs.pk]], records, set(), set(), evidence,
+               result)  # fmt: skip
+    fen.refresh_from_db()
+    assert fen.nhs_number is None
+    assert AgencyRecord.objects.get(pk=at_school.pk).person_id == fen.pk
+    newcomer = AgencyRecord.objects.get(pk=with_nhs.pk).person
+    assert newcomer.pk != fen.pk and newcomer.nhs_number == valid_nhs(7)
+
+
+def test_a_person_left_with_no_records_but_a_prompt_is_kept_not_an_error():
+    from thinkfamily.matching.services.linking import LinkResult, _load_records, _reconcile
+    from thinkfamily.prompts.models import Prompt
+
+    fen, with_nhs, at_school, second_gp = _three_records_of_one_person()
+    Prompt.objects.create(
+        kind=Prompt.Kind.NEW_ADULT, person=fen, episode_key="split", connection="test",
+        reason="Test.", preschool=False, raised_at=fen.created_at, due_on=fen.created_at.date(),
+    )  # fmt: skip
+    records = _load_records(())
+    evidence = {pk: ("model", 0.99) for pk in records}
+    # Each record becomes someone else; Fen keeps none of them, but her prompt still names her.
+    other = Person.objects.create(given_name="Other", family_name="Holt")
+    AgencyRecord.objects.filter(pk__in=[at_school.pk, second_gp.pk]).update(person=other)
+    records = _load_records(())
+    _reconcile([[at_school.pk, second_gp.pk, with_nhs.pk]], records, set(), set(), evidence,
+               LinkResult())  # fmt: skip
+    assert Person.objects.filter(pk=fen.pk).exists()
+    assert AgencyRecord.objects.get(pk=with_nhs.pk).person_id == other.pk
