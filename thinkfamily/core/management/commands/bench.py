@@ -35,6 +35,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -136,6 +137,16 @@ def _fresh_database(
             connection.execute(f'DROP DATABASE IF EXISTS "{database}"')
 
     return url.rsplit("/", 1)[0] + f"/{database}", drop
+
+
+def _county_source(county: Path, synth: Measurement | None) -> str:
+    """How the report names where the county came from."""
+    where = (
+        county.relative_to(settings.BASE_DIR)
+        if county.is_relative_to(settings.BASE_DIR)
+        else county
+    )
+    return f"taken today, generated into {where}" if synth else f"taken today, reused from {where}"
 
 
 def _cached_county(
@@ -270,6 +281,43 @@ class Command(BaseCommand):
                 measurements += self._import_into(name, url, county, repeat, env)
         self._report(people, seed, records, events, measurements, bool(options["write"]))
 
+    # -- shared by bench family and bench api ---------------------------------
+
+    def _measure_on_fresh_database(
+        self, name: str, county: Path, server: str, measure: list[str], *, keep: bool
+    ) -> tuple[list[Measurement], dict[str, Any]]:
+        """Migrate a fresh PostgreSQL database, import ``county``, then run ``measure`` with
+        ``--measure-into`` in a process of its own; the steps timed, and the figures.
+
+        The import trains its own linkage model in a temporary folder, so the run
+        neither reads nor overwrites the model under var/. The database is dropped
+        afterwards unless ``keep``.
+        """
+        steps: list[Measurement] = []
+        database_url, drop = _fresh_database("PostgreSQL", server, prefix=f"bench_{name}")
+        try:
+            with tempfile.TemporaryDirectory(prefix=f"thinkfamily-bench-{name}-") as work:
+                run_env = dict(os.environ) | {
+                    "DATABASE_URL": database_url,
+                    "THINKFAMILY_LINKAGE_MODEL": str(Path(work) / "linkage-model.json"),
+                }
+                for step, args in (
+                    ("migrate", ["migrate", "--verbosity", "0"]),
+                    ("import", ["import", str(county), "--no-progress"]),
+                ):
+                    self.stderr.write(f"{step}…")
+                    steps.append(Measurement(step, "PostgreSQL", *_run(args, run_env)))
+                figures = Path(work) / "figures.json"
+                into = [*measure, "--measure-into", str(figures)]
+                steps.append(Measurement("measure", "PostgreSQL", *_run(into, run_env)))
+                measured = json.loads(figures.read_text())
+        finally:
+            if keep:
+                self.stdout.write(f"Kept the database: DATABASE_URL={database_url}")
+            else:
+                drop()
+        return steps, measured
+
     # -- bench family --------------------------------------------------------
 
     def _family(
@@ -294,37 +342,13 @@ class Command(BaseCommand):
                     "these figures are not the benchmark's."
                 )
             )
-        database_url, drop = _fresh_database("PostgreSQL", server, prefix="bench_family")
-        try:
-            with tempfile.TemporaryDirectory(prefix="thinkfamily-bench-family-") as work:
-                run_env = env | {
-                    "DATABASE_URL": database_url,
-                    "THINKFAMILY_LINKAGE_MODEL": str(Path(work) / "linkage-model.json"),
-                }
-                for step, args in (
-                    ("migrate", ["migrate", "--verbosity", "0"]),
-                    ("import", ["import", str(county), "--no-progress"]),
-                ):
-                    self.stderr.write(f"{step}…")
-                    steps.append(Measurement(step, "PostgreSQL", *_run(args, run_env)))
-                figures = Path(work) / "figures.json"
-                measure = ["bench", "family", "--measure-into", str(figures)]
-                measure += ["--samples", str(samples), "--seed", str(seed)]
-                steps.append(Measurement("measure", "PostgreSQL", *_run(measure, run_env)))
-                result = FamilyBenchResult.from_dict(json.loads(figures.read_text()))
-        finally:
-            if keep:
-                self.stdout.write(f"Kept the database: DATABASE_URL={database_url}")
-            else:
-                drop()
-        where = (
-            county.relative_to(settings.BASE_DIR)
-            if county.is_relative_to(settings.BASE_DIR)
-            else county
+        measure = ["bench", "family", "--samples", str(samples), "--seed", str(seed)]
+        timed, figures = self._measure_on_fresh_database(
+            "family", county, server, measure, keep=keep
         )
-        source = (
-            f"taken today, generated into {where}" if synth else f"taken today, reused from {where}"
-        )
+        steps += timed
+        result = FamilyBenchResult.from_dict(figures)
+        source = _county_source(county, synth)
         self._family_report(people, seed, records, source, steps, result, write)
 
     def _family_measure(self, into: Path, samples: int, seed: int) -> None:
@@ -455,38 +479,12 @@ class Command(BaseCommand):
         steps = [synth] if synth else []
         records = _rows(county / "records.csv")
         self.stdout.write(f"County {county}: {records:,} agency records")
-        database_url, drop = _fresh_database("PostgreSQL", server, prefix="bench_api")
-        try:
-            with tempfile.TemporaryDirectory(prefix="thinkfamily-bench-api-") as work:
-                run_env = env | {
-                    "DATABASE_URL": database_url,
-                    "THINKFAMILY_LINKAGE_MODEL": str(Path(work) / "linkage-model.json"),
-                }
-                for step, args in (
-                    ("migrate", ["migrate", "--verbosity", "0"]),
-                    ("import", ["import", str(county), "--no-progress"]),
-                ):
-                    self.stderr.write(f"{step}…")
-                    steps.append(Measurement(step, "PostgreSQL", *_run(args, run_env)))
-                figures = Path(work) / "figures.json"
-                measure = ["bench", "api", "--measure-into", str(figures), "--seed", str(seed)]
-                measure += ["--samples", str(samples), "--batches", str(batches)]
-                measure += ["--batch-size", str(batch_size)]
-                steps.append(Measurement("measure", "PostgreSQL", *_run(measure, run_env)))
-                result = ApiBenchResult.from_dict(json.loads(figures.read_text()))
-        finally:
-            if keep:
-                self.stdout.write(f"Kept the database: DATABASE_URL={database_url}")
-            else:
-                drop()
-        where = (
-            county.relative_to(settings.BASE_DIR)
-            if county.is_relative_to(settings.BASE_DIR)
-            else county
-        )
-        source = (
-            f"taken today, generated into {where}" if synth else f"taken today, reused from {where}"
-        )
+        measure = ["bench", "api", "--seed", str(seed), "--samples", str(samples)]
+        measure += ["--batches", str(batches), "--batch-size", str(batch_size)]
+        timed, figures = self._measure_on_fresh_database("api", county, server, measure, keep=keep)
+        steps += timed
+        result = ApiBenchResult.from_dict(figures)
+        source = _county_source(county, synth)
         self._api_report(people, seed, records, source, steps, result, write)
 
     def _api_measure(
