@@ -76,6 +76,8 @@ class AuditEvent(models.Model):
         VIEW_ACCESS_LOG = "view_access_log", "Viewed who has looked at a record"
         ISSUE_TOKEN = "issue_token", "Issued an API token to an agency system"
         REVOKE_TOKEN = "revoke_token", "Revoked an agency system's API token"
+        BACKUP = "backup", "Backed up the database"
+        RESTORE = "restore", "Restored the database from a backup"
 
     occurred_at = models.DateTimeField()
     actor = models.ForeignKey(
