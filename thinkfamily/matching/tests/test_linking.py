@@ -195,3 +195,27 @@ def test_a_person_left_with_no_records_but_a_prompt_is_kept_not_an_error():
                LinkResult())  # fmt: skip
     assert Person.objects.filter(pk=fen.pk).exists()
     assert AgencyRecord.objects.get(pk=with_nhs.pk).person_id == other.pk
+
+
+@pytest.mark.django_db(transaction=True)  # as the command runs: in no test transaction
+def test_the_link_command_raises_prompts_inside_its_transaction():
+    """`thinkfamily link` raised its prompts outside any transaction: on PostgreSQL the row
+    locks they take refused ("select_for_update cannot be used outside of a transaction"),
+    so a relink of a county with a recent concern crashed. Found by the crash-safety test."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from thinkfamily.prompts.models import Prompt
+    from thinkfamily.prompts.tests.family import carter_family
+
+    family = carter_family()
+    Event.objects.create(
+        person=family.ava, agency=family.school, event_type=Event.EventType.CONCERN,
+        occurred_at=timezone.now(), category="neglect", summary="Hungry at breakfast club.",
+    )  # fmt: skip
+    out = StringIO()
+    call_command("link", "--no-progress", stdout=out)
+    assert Prompt.objects.filter(person=family.ben, kind=Prompt.Kind.SIBLING).exists()
+    assert "sibling prompts raised" in out.getvalue()

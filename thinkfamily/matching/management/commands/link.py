@@ -1,6 +1,7 @@
 """``thinkfamily link``: relink every agency record into people."""
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from thinkfamily.core.progress import TerminalProgress
 from thinkfamily.linkage import LinkageError
@@ -33,14 +34,19 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         progress = TerminalProgress(enabled=not options["no_progress"])
         try:
-            result = records_link(
-                retrain=bool(options["retrain"]), engine=str(options["engine"]), progress=progress
-            )
+            # One transaction: a relink stopped part-way (killed, or failing) leaves the people
+            # as they were, and the prompts it raises exist exactly when its links do.
+            with transaction.atomic():
+                result = records_link(
+                    retrain=bool(options["retrain"]),
+                    engine=str(options["engine"]),
+                    progress=progress,
+                )
+                prompts = prompts_reconcile(actor_label="system: link")
         except LinkageError as error:
             raise CommandError(str(error)) from error
         finally:
             progress.close()
-        prompts = prompts_reconcile(actor_label="system: link")
         model = (
             f"trained and saved to {linkage_model_path()}"
             if result.model_trained

@@ -1,0 +1,210 @@
+"""An import or a relink killed part-way (SIGKILL), then run again, ends exactly as an
+uninterrupted run does: nobody duplicated, nothing lost.
+
+Each run is ``thinkfamily import`` (or ``thinkfamily link``) in a process of its own,
+against this test's database, as an operator would run it. The state compared is
+everything an import decides, read by natural keys rather than database ids (which a
+killed run may use up): each agency record and its values, which records make one
+person and that person's values, each event and whose it is, the relationships, who
+lives with whom, and the prompts raised. The kill comes at a moment measured from an
+uninterrupted run, so it lands part-way through the work, whatever this machine's speed.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from thinkfamily.events.models import Event
+from thinkfamily.extracts.models import ImportRun
+from thinkfamily.people.models import AgencyRecord, HouseholdMembership, Person, Relationship
+from thinkfamily.prompts.models import Prompt
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+#: Big enough that linking and writing take a few seconds, so a kill lands inside them.
+PEOPLE = 2500
+
+
+def _database_url() -> str:
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings['NAME']}"
+    host, port = settings["HOST"] or "127.0.0.1", settings["PORT"] or 5432
+    return f"postgres://{settings['USER']}@{host}:{port}/{settings['NAME']}"
+
+
+#: The ``thinkfamily`` command beside this Python, as an operator runs it.
+THINKFAMILY = str(Path(sys.executable).with_name("thinkfamily"))
+
+
+def _command(*args: str, model: Path) -> list[str]:
+    return [THINKFAMILY, *args]
+
+
+def _environment(model: Path) -> dict[str, str]:
+    return os.environ | {
+        "DATABASE_URL": _database_url(),
+        "THINKFAMILY_LINKAGE_MODEL": str(model),
+        "DJANGO_SETTINGS_MODULE": "thinkfamily.settings",
+    }
+
+
+def _run(*args: str, model: Path) -> float:
+    """Run a command to the end; how long it took."""
+    connection.close()  # the child writes; this process holds no lock meanwhile
+    started = time.monotonic()
+    ended = subprocess.run(
+        _command(*args, model=model), env=_environment(model), capture_output=True, text=True
+    )
+    assert ended.returncode == 0, f"thinkfamily {' '.join(args)} failed:\n{ended.stderr[-3000:]}"
+    return time.monotonic() - started
+
+
+def _run_and_kill(*args: str, model: Path, after: float) -> int | None:
+    """Start a command, SIGKILL it ``after`` seconds in; its exit status (None if it ended
+    first, which would make the test prove nothing)."""
+    connection.close()
+    process = subprocess.Popen(
+        _command(*args, model=model),
+        env=_environment(model),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(after)
+    if process.poll() is not None:
+        return None
+    process.send_signal(signal.SIGKILL)
+    return process.wait(timeout=30)
+
+
+def _reset(model: Path) -> None:
+    call_command("flush", interactive=False, verbosity=0)
+    model.unlink(missing_ok=True)
+
+
+def end_state() -> dict[str, Any]:
+    """What an import decided, by natural keys (agency code, record id), never database ids."""
+    key_of: dict[int, tuple[str, str]] = {}
+    records = {}
+    for record in AgencyRecord.objects.select_related("agency"):
+        key = (record.agency.code, record.record_id)
+        key_of[record.pk] = key
+        records[key] = (
+            record.given_name, record.family_name, record.date_of_birth, record.nhs_number,
+            record.upn, record.address, record.postcode, record.content_hash,
+        )  # fmt: skip
+    people_records: dict[int, set[tuple[str, str]]] = {}
+    for pk, person_id in AgencyRecord.objects.values_list("pk", "person_id"):
+        people_records.setdefault(person_id, set()).add(key_of[pk])
+    person_key = {person: frozenset(keys) for person, keys in people_records.items()}
+    people = {
+        person_key[p.pk]: (p.given_name, p.family_name, p.date_of_birth, p.nhs_number, p.upn)
+        for p in Person.objects.all()
+        if p.pk in person_key
+    }
+    events = {
+        (e.agency.code, e.external_id): (
+            e.event_type, e.occurred_at, e.category, e.summary, e.seen_in_person,
+            e.restricted, person_key.get(e.person_id),
+        )
+        for e in Event.objects.select_related("agency")
+    }  # fmt: skip
+    relationships = sorted(
+        (key_of[r.record_id], key_of[r.related_record_id], r.kind)
+        for r in Relationship.objects.all()
+    )
+    homes: dict[int, set[tuple[frozenset, str]]] = {}
+    for membership in HouseholdMembership.objects.filter(end_date__isnull=True):
+        homes.setdefault(membership.household_id, set()).add(
+            (person_key.get(membership.person_id, frozenset()), membership.role)
+        )
+    prompts = sorted(
+        (p.kind, sorted(person_key.get(p.person_id, frozenset())), p.status)
+        for p in Prompt.objects.all()
+    )
+    return {
+        "records": records,
+        "people": people,
+        "unlinked people": Person.objects.exclude(pk__in=list(person_key)).count(),
+        "events": events,
+        "relationships": relationships,
+        "households": sorted(sorted(map(repr, members)) for members in homes.values()),
+        "prompts": prompts,
+    }
+
+
+def _differences(expected: dict[str, Any], found: dict[str, Any]) -> list[str]:
+    problems = []
+    for part, wanted in expected.items():
+        got = found[part]
+        if got != wanted:
+            if isinstance(wanted, dict):
+                missing = len(wanted.keys() - got.keys())
+                extra = len(got.keys() - wanted.keys())
+                changed = sum(1 for k in wanted.keys() & got.keys() if wanted[k] != got[k])
+                problems.append(f"{part}: {missing} missing, {extra} extra, {changed} changed")
+            else:
+                problems.append(f"{part}: differs")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("county") / "extract"
+    subprocess.run(
+        [THINKFAMILY, "synth", "--people", str(PEOPLE),
+         "--seed", "7", "--out", str(folder), "--no-progress"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return folder
+
+
+@pytest.mark.parametrize("fraction", [0.35, 0.7])
+def test_an_import_killed_part_way_and_run_again_ends_as_an_uninterrupted_one(
+    county: Path, tmp_path: Path, fraction: float
+) -> None:
+    model = tmp_path / "model.json"
+    took = _run("import", str(county), "--no-progress", model=model)
+    expected = end_state()
+    assert expected["records"] and expected["events"] and expected["prompts"]
+
+    _reset(model)
+    status = _run_and_kill(
+        "import", str(county), "--no-progress", model=model, after=took * fraction
+    )
+    assert status == -signal.SIGKILL, "the import finished before it could be killed"
+    assert not AgencyRecord.objects.exists(), "a killed import left records behind"
+    _run("import", str(county), "--no-progress", model=model)
+
+    assert _differences(expected, end_state()) == []
+    assert ImportRun.objects.filter(status=ImportRun.Status.SUCCEEDED).count() == 1
+
+
+def test_a_relink_killed_part_way_and_run_again_ends_as_an_uninterrupted_one(
+    county: Path, tmp_path: Path
+) -> None:
+    """``thinkfamily link --retrain`` relearns the model and relinks every record: killed
+    half-way (the model perhaps already saved, the people not yet rewritten) and run again,
+    it ends where one uninterrupted run ends."""
+    model = tmp_path / "model.json"
+    _run("import", str(county), "--no-progress", model=model)
+    took = _run("link", "--retrain", "--no-progress", model=model)
+    expected = end_state()
+
+    _reset(model)
+    _run("import", str(county), "--no-progress", model=model)
+    status = _run_and_kill("link", "--retrain", "--no-progress", model=model, after=took / 2)
+    assert status == -signal.SIGKILL, "the relink finished before it could be killed"
+    _run("link", "--retrain", "--no-progress", model=model)
+
+    assert _differences(expected, end_state()) == []
