@@ -159,7 +159,8 @@ def _push(
         )
         if not result.written:
             errors = [_error(error, single) for error in result.errors]
-            noun = "item was" if single else f"batch was ({len(errors)} problems)"
+            problems = f"{len(errors)} problem{'' if len(errors) == 1 else 's'}"
+            noun = "item was" if single else f"batch was ({problems})"
             return 422, {"message": f"Nothing was written: the {noun} not valid.", "errors": errors}
         # A record's person is named only if the system may see them (never a sealed person).
         persons = dict(
