@@ -273,6 +273,27 @@ def test_a_truncated_backup_is_refused_and_the_empty_database_stays_empty(
     assert contents_of(empty_database)["table_names"] == []
 
 
+def test_a_restore_that_does_not_match_its_manifest_says_so_and_fails(tmp_path, empty_database):
+    build_family_record()
+    file = tmp_path / "thinkfamily.backup"
+    database_backup(to=file)
+    # The manifest says the backup held one more person and ended at another hash than it did.
+    manifest = json.loads(manifest_path_for(file).read_text())
+    manifest["row_counts"]["people_person"] += 1
+    manifest["audit_last_hash"] = "f" * 64
+    manifest_path_for(file).write_text(json.dumps(manifest))
+
+    restore = thinkfamily("restore", str(file), settings_dict=empty_database)
+
+    assert restore.returncode != 0
+    assert "people_person has 9 rows; the backup had 10" in restore.stderr, restore.stderr
+    assert f"not at {'f' * 64} as the backup's manifest says" in restore.stderr
+    # The restore is in the restored trail all the same, with what was wrong.
+    *_, action, detail = contents_of(empty_database)["audit"][-1]
+    assert action == AuditEvent.Action.RESTORE and detail["counts_match"] is False
+    assert len(detail["problems"]) == 2
+
+
 def test_a_backup_without_its_manifest_is_refused(tmp_path):
     file = tmp_path / "thinkfamily.backup"
     database_backup(to=file)
