@@ -4,15 +4,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0010_api_token_actions'),
+        ("audit", "0010_api_token_actions"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('view_person', 'Viewed a person'), ('view_household', 'Viewed a household'), ('search', 'Searched for people'), ('import', 'Imported an extract'), ('link', 'Linked records'), ('merge', 'Merged people'), ('unmerge', 'Undid a merge'), ('review', 'Reviewed a candidate pair'), ('view_worklist', 'Viewed a worklist'), ('sign_in', 'Signed in'), ('sign_out', 'Signed out'), ('export', 'Exported a record'), ('record_concern', 'Recorded a concern'), ('raise_prompts', 'Raised prompts'), ('view_prompt', 'Viewed a prompt'), ('answer_prompt', 'Answered a prompt'), ('referral_step', 'Took a step on a referral'), ('view_referral', 'Viewed a referral'), ('record_conversation', 'Recorded or amended a conversation'), ('acknowledge_conversation', 'Acknowledged or disputed a record'), ('update_action', 'Updated an agreed action'), ('view_conversation', 'Viewed a conversation'), ('record_agreement', 'Recorded or changed a verbal agreement'), ('review_agreement', 'Reviewed a verbal agreement'), ('view_agreement', 'Viewed a verbal agreement'), ('record_review', 'Recorded or changed a case review'), ('view_review', 'Viewed a case review'), ('record_learning', 'Recorded an action, evidence, check or briefing'), ('break_glass', 'Opened a record by break-glass'), ('review_break_glass', 'Reviewed a break-glass opening'), ('view_access_log', 'Viewed who has looked at a record'), ('issue_token', 'Issued an API token to an agency system'), ('revoke_token', "Revoked an agency system's API token"), ('backup', 'Backed up the database'), ('restore', 'Restored the database from a backup')], max_length=30),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("view_person", "Viewed a person"),
+                    ("view_household", "Viewed a household"),
+                    ("search", "Searched for people"),
+                    ("import", "Imported an extract"),
+                    ("link", "Linked records"),
+                    ("merge", "Merged people"),
+                    ("unmerge", "Undid a merge"),
+                    ("review", "Reviewed a candidate pair"),
+                    ("view_worklist", "Viewed a worklist"),
+                    ("sign_in", "Signed in"),
+                    ("sign_out", "Signed out"),
+                    ("export", "Exported a record"),
+                    ("record_concern", "Recorded a concern"),
+                    ("raise_prompts", "Raised prompts"),
+                    ("view_prompt", "Viewed a prompt"),
+                    ("answer_prompt", "Answered a prompt"),
+                    ("referral_step", "Took a step on a referral"),
+                    ("view_referral", "Viewed a referral"),
+                    ("record_conversation", "Recorded or amended a conversation"),
+                    ("acknowledge_conversation", "Acknowledged or disputed a record"),
+                    ("update_action", "Updated an agreed action"),
+                    ("view_conversation", "Viewed a conversation"),
+                    ("record_agreement", "Recorded or changed a verbal agreement"),
+                    ("review_agreement", "Reviewed a verbal agreement"),
+                    ("view_agreement", "Viewed a verbal agreement"),
+                    ("record_review", "Recorded or changed a case review"),
+                    ("view_review", "Viewed a case review"),
+                    ("record_learning", "Recorded an action, evidence, check or briefing"),
+                    ("break_glass", "Opened a record by break-glass"),
+                    ("review_break_glass", "Reviewed a break-glass opening"),
+                    ("view_access_log", "Viewed who has looked at a record"),
+                    ("issue_token", "Issued an API token to an agency system"),
+                    ("revoke_token", "Revoked an agency system's API token"),
+                    ("backup", "Backed up the database"),
+                    ("restore", "Restored the database from a backup"),
+                ],
+                max_length=30,
+            ),
         ),
     ]
