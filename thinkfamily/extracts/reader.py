@@ -13,6 +13,7 @@ Nothing here imports Django, so the same validation can run anywhere.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import hashlib
@@ -102,6 +103,13 @@ class RowInvalid(Exception):
     """Raised by a column parser; the reader turns it into a RowError for that column."""
 
 
+def _shown(text: str) -> str:
+    """The cell as an error quotes it: in full when short, its start and length when long."""
+    if len(text) <= 40:
+        return repr(text)
+    return f"{text[:40]!r}… ({len(text):,} characters)"
+
+
 # --- Column parsers: each takes the raw text (never empty) and returns a value or raises. ---
 
 
@@ -109,19 +117,29 @@ def _parse_date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise RowInvalid(f"{text!r} is not a date (expected YYYY-MM-DD)") from None
+        raise RowInvalid(f"{_shown(text)} is not a date (expected YYYY-MM-DD)") from None
 
 
 def _parse_datetime(text: str) -> dt.datetime:
     """A date or an ISO 8601 date-time; a date alone means the start of that day."""
     try:
         if len(text) == 10:
-            return dt.datetime.combine(dt.date.fromisoformat(text), dt.time())
-        return dt.datetime.fromisoformat(text)
+            moment = dt.datetime.combine(dt.date.fromisoformat(text), dt.time())
+        else:
+            moment = dt.datetime.fromisoformat(text)
     except ValueError:
         raise RowInvalid(
-            f"{text!r} is not a date or date-time (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)"
+            f"{_shown(text)} is not a date or date-time "
+            "(expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)"
         ) from None
+    # Stored in UTC: within a day (the largest offset) of the calendar's ends, it cannot be.
+    if not _EARLIEST_MOMENT <= moment.replace(tzinfo=None) <= _LATEST_MOMENT:
+        raise RowInvalid(f"{_shown(text)} is too near the ends of the calendar to store")
+    return moment
+
+
+_EARLIEST_MOMENT = dt.datetime.min + dt.timedelta(days=1)
+_LATEST_MOMENT = dt.datetime.max - dt.timedelta(days=1)
 
 
 def _parse_yes(text: str) -> bool:
@@ -130,14 +148,14 @@ def _parse_yes(text: str) -> bool:
         return True
     if lowered == "no":
         return False
-    raise RowInvalid(f"{text!r} must be yes, no or empty")
+    raise RowInvalid(f"{_shown(text)} must be yes, no or empty")
 
 
 def _one_of(allowed: frozenset[str], what: str) -> Callable[[str], str]:
     def parse(text: str) -> str:
         if text not in allowed:
             raise RowInvalid(
-                f"{text!r} is not a known {what} (one of {', '.join(sorted(allowed))})"
+                f"{_shown(text)} is not a known {what} (one of {', '.join(sorted(allowed))})"
             )
         return text
 
@@ -149,7 +167,7 @@ def _identifier(normalise: Callable[[str], str]) -> Callable[[str], str]:
         try:
             return normalise(text)
         except IdentifierError as error:
-            raise RowInvalid(f"{text!r} is not valid: {error}") from None
+            raise RowInvalid(f"{_shown(text)} is not valid: {error}") from None
 
     return parse
 
@@ -158,7 +176,7 @@ def _postcode(text: str) -> str:
     try:
         return normalise_postcode(text)
     except ValueError:
-        raise RowInvalid(f"{text!r} is not a UK postcode") from None
+        raise RowInvalid(f"{_shown(text)} is not a UK postcode") from None
 
 
 def _text(limit: int) -> Callable[[str], str]:
@@ -268,12 +286,34 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[str] | None, str]]:
             except StopIteration:
                 return
             except UnicodeDecodeError as error:
-                yield reader.line_num + 1, None, f"is not UTF-8 text ({error.reason})"
+                # Text is decoded a block ahead of the rows, so the reader's line is not it.
+                yield _undecodable_line(path), None, f"is not UTF-8 text ({error.reason})"
                 return
             except csv.Error as error:
                 yield reader.line_num, None, f"is not valid CSV ({error})"
                 return
-            yield reader.line_num, cells, ""
+            # A row of empty cells (",,,," as spreadsheets write) carries nothing, as a blank line.
+            yield reader.line_num, cells if any(cells) else [], ""
+
+
+NUL = "\x00"
+#: No text may hold a NUL character (PostgreSQL cannot store one); most often the
+#: file is UTF-16, whose every other byte is NUL for Latin letters.
+NUL_PROBLEM = "contains a NUL character, which text cannot hold (is the file UTF-16, not UTF-8?)"
+
+
+def _undecodable_line(path: Path) -> int:
+    """The number of the first line of a file that is not UTF-8, counted as the CSV reader does."""
+    number = 0
+    with path.open("rb") as handle:
+        for chunk in handle:  # split at "\n"; "\r" alone ends a line too
+            for line in chunk.splitlines(keepends=True):
+                number += 1
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError:
+                    return number
+    return number
 
 
 #: A rule across the columns of one row: returns (column, reason) for each problem.
@@ -302,9 +342,19 @@ def read_file(
             RowError(path.name, 1, "", "the file is empty: a header row is needed")
         )
         return parsed
-    _, header, problem = first
+    line, header, problem = first
+    if header is None and line > 1:  # the header was fine; a later line was not
+        parsed = ParsedFile(name=path.name, unreadable=True)
+        parsed.errors.append(RowError(path.name, line, "", f"the row {problem}"))
+        return parsed
     if header is None:
         parsed = ParsedFile(name=path.name, unreadable=True)
+        with path.open("rb") as handle:
+            start = handle.read(4)
+        if start.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+            problem = "is UTF-32 text, not UTF-8: save the file as UTF-8"
+        elif start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            problem = "is UTF-16 text, not UTF-8: save the file as UTF-8"
         parsed.errors.append(RowError(path.name, 1, "", f"the header row {problem}"))
         return parsed
     return read_rows(path.name, header, rows, columns, check_row=check_row, progress=progress)
@@ -327,6 +377,10 @@ def read_rows(
     to exactly the same rules and report errors the same way.
     """
     parsed = ParsedFile(name=name)
+    if any(NUL in column for column in header):
+        parsed.errors.append(RowError(name, 1, "", f"the header row {NUL_PROBLEM}"))
+        parsed.unreadable = True
+        return parsed
     header = [column.strip() for column in header]
     unknown = [column for column in header if column not in columns]
     missing = [column for column, spec in columns.items() if spec.required and column not in header]
@@ -336,6 +390,14 @@ def read_rows(
             parsed.errors.append(RowError(name, 1, column, "the column appears twice"))
         seen.add(column)
     for column in unknown:
+        if not column:  # "a,,b", or a trailing comma: there is no name to quote
+            position = header.index(column) + 1
+            parsed.errors.append(
+                RowError(
+                    name, 1, "", f"the header row has a column with no name (number {position})"
+                )
+            )
+            continue
         parsed.errors.append(
             RowError(name, 1, column, "unknown column (check its spelling against the contract)")
         )
@@ -378,6 +440,9 @@ def read_rows(
         row_errors: list[RowError] = []
         for index, column, required, parse, default in positions:
             text = cells[index].strip()
+            if NUL in text:
+                row_errors.append(RowError(name, line, column, NUL_PROBLEM))
+                continue
             if not text:
                 if required:
                     row_errors.append(RowError(name, line, column, "is required"))
