@@ -344,13 +344,13 @@ def _merge_whole_people(
 def _referenced() -> Q:
     """Whether anything at all points at a person: every relation to ``Person``, so a new
     model that refers to people is counted without being named here."""
-    references = Q()
+    pointing = []
     for relation in Person._meta.related_objects:
-        pointing = relation.related_model._default_manager.filter(
-            **{relation.field.name: OuterRef("pk")}
-        )
-        references |= Exists(pointing)
-    return references
+        model = relation.related_model
+        assert not isinstance(model, str)  # resolved once the apps are loaded
+        rows = model._default_manager.filter(**{relation.field.name: OuterRef("pk")})
+        pointing.append(Exists(rows))
+    return Q(*pointing, _connector=Q.OR)
 
 
 def _reconcile(
