@@ -11,10 +11,10 @@ import binascii
 import datetime as dt
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Model, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from thinkfamily.accounts.backends import access_reason, reads_chronology_of
@@ -54,12 +54,31 @@ class Page:
     next_cursor: str | None
 
 
-def _page(rows: list[Any], limit: int, moment_field: str) -> Page:
-    more = len(rows) > limit
-    rows = rows[:limit]
-    last = rows[-1] if rows and more else None
+M = TypeVar("M", bound=Model)
+
+
+def cursor_page(
+    objects: QuerySet[M],
+    *,
+    moment_field: str,
+    cursor: str | None,
+    limit: int,
+    newest_first: bool = False,
+) -> Page:
+    """``limit`` of ``objects`` after ``cursor``, in a stable order: ``moment_field`` then
+    id, oldest first (or newest first). Raises ``BadCursor`` for a cursor this API did not
+    give. Every list of the API pages through here."""
+    after, order = ("lt", "-") if newest_first else ("gt", "")
+    if cursor:
+        moment, pk = cursor_decode(cursor)
+        objects = objects.filter(
+            Q(**{f"{moment_field}__{after}": moment})
+            | Q(**{moment_field: moment, f"pk__{after}": pk})
+        )
+    rows = list(objects.order_by(f"{order}{moment_field}", f"{order}pk")[: limit + 1])
+    last = rows[limit - 1] if len(rows) > limit else None
     return Page(
-        items=rows,
+        items=rows[:limit],
         next_cursor=cursor_encode(getattr(last, moment_field), last.pk) if last else None,
     )
 
@@ -80,16 +99,13 @@ def people_page(
     people: QuerySet[Person] = Person.objects.visible_to(viewer)
     if updated_since is not None:
         people = people.filter(updated_at__gte=updated_since)
-    if cursor:
-        moment, pk = cursor_decode(cursor)
-        people = people.filter(Q(updated_at__gt=moment) | Q(updated_at=moment, id__gt=pk))
     own = AgencyRecord.objects.filter(agency_id=api_token.agency_id).order_by("record_id")
-    rows = list(
-        people.prefetch_related(Prefetch("records", queryset=own, to_attr="own_records")).order_by(
-            "updated_at", "id"
-        )[: limit + 1]
+    page = cursor_page(
+        people.prefetch_related(Prefetch("records", queryset=own, to_attr="own_records")),
+        moment_field="updated_at",
+        cursor=cursor,
+        limit=limit,
     )
-    page = _page(rows, limit, "updated_at")
     audit_record(
         actor=viewer,
         actor_label=api_token.label,
@@ -171,12 +187,13 @@ def chronology_page(*, api_token: ApiToken, person_id: int, cursor: str | None, 
         raise PermissionDenied(
             "Your agency may know this person exists but may not read their chronology."
         )
-    events = Event.objects.filter(person=person).visible_to(viewer)
-    if cursor:
-        moment, pk = cursor_decode(cursor)
-        events = events.filter(Q(occurred_at__lt=moment) | Q(occurred_at=moment, id__lt=pk))
-    rows = list(events.select_related("agency").order_by("-occurred_at", "-id")[: limit + 1])
-    page = _page(rows, limit, "occurred_at")
+    page = cursor_page(
+        Event.objects.filter(person=person).visible_to(viewer).select_related("agency"),
+        moment_field="occurred_at",
+        cursor=cursor,
+        limit=limit,
+        newest_first=True,
+    )
     _audit_look(
         api_token,
         person,

@@ -37,7 +37,7 @@ from thinkfamily.accounts.models import User
 from thinkfamily.accounts.policy import sealed_person_roles
 from thinkfamily.agreements.models import VerbalAgreement
 from thinkfamily.api.models import ApiToken
-from thinkfamily.api.selectors import Page, cursor_decode, cursor_encode
+from thinkfamily.api.selectors import Page, cursor_page
 from thinkfamily.audit.models import AuditEvent
 from thinkfamily.audit.services import audit_record
 from thinkfamily.conversations.models import Conversation
@@ -49,24 +49,6 @@ from thinkfamily.referrals.models import Referral
 from thinkfamily.referrals.selectors import NEXT_STEPS, NextStep
 
 M = TypeVar("M", bound=Model)
-
-
-def _cursor_page(
-    objects: QuerySet[M], *, moment_field: str, cursor: str | None, limit: int
-) -> Page:
-    """``objects`` oldest ``moment_field`` first, ``limit`` after ``cursor``; BadCursor if it
-    is not one of ours."""
-    if cursor:
-        moment, pk = cursor_decode(cursor)
-        objects = objects.filter(
-            Q(**{f"{moment_field}__gt": moment}) | Q(**{moment_field: moment, "pk__gt": pk})
-        )
-    rows = list(objects.order_by(moment_field, "pk")[: limit + 1])
-    last = rows[limit - 1] if len(rows) > limit else None
-    return Page(
-        items=rows[:limit],
-        next_cursor=cursor_encode(getattr(last, moment_field), last.pk) if last else None,
-    )
 
 
 def _one_visible(objects: QuerySet[M], pk: int, *, viewer: User, perm: str, what: str) -> M:
@@ -93,7 +75,7 @@ def _audited_page(
 ) -> Page:
     """A cursor page of ``objects`` (``_cursor_page``), its reading audited as ``action``
     with ``detail`` and the number of items."""
-    page = _cursor_page(objects, moment_field=moment_field, cursor=cursor, limit=limit)
+    page = cursor_page(objects, moment_field=moment_field, cursor=cursor, limit=limit)
     _audit(
         api_token,
         action,
@@ -405,7 +387,7 @@ def conversations_page(*, api_token: ApiToken, cursor: str | None, limit: int) -
         .select_related("recording_agency")
         .prefetch_related("children")
     )
-    page = _cursor_page(conversations, moment_field="recorded_at", cursor=cursor, limit=limit)
+    page = cursor_page(conversations, moment_field="recorded_at", cursor=cursor, limit=limit)
     _audit(
         api_token,
         AuditEvent.Action.VIEW_CONVERSATION,

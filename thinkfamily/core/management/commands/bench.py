@@ -139,6 +139,18 @@ def _fresh_database(
     return url.rsplit("/", 1)[0] + f"/{database}", drop
 
 
+def _steps_table(steps: list[Measurement]) -> list[str]:
+    """The separate processes of a run (synth, migrate, import, measure) as a table's lines."""
+    return [
+        "| step | wall (s) | peak memory (MiB) |",
+        "|---|---|---|",
+        *(
+            f"| {m.step} | {m.seconds:.1f} | {f'{m.peak_mib:,.0f}' if m.peak_mib else '-'} |"
+            for m in steps
+        ),
+    ]
+
+
 def _county_source(county: Path, synth: Measurement | None) -> str:
     """How the report names where the county came from."""
     where = (
@@ -392,12 +404,7 @@ class Command(BaseCommand):
             "run. Synth, migrate, import and the measuring each ran as a separate process on a "
             "fresh PostgreSQL database (the import refreshes PostgreSQL's statistics itself):",
             "",
-            "| step | wall (s) | peak memory (MiB) |",
-            "|---|---|---|",
-            *(
-                f"| {m.step} | {m.seconds:.1f} | {f'{m.peak_mib:,.0f}' if m.peak_mib else '-'} |"
-                for m in steps
-            ),
+            *_steps_table(steps),
             "",
             f"Measured in one process with query logging off, each series after {WARMUP} "
             "untimed calls; server time is until `Client.get` returned (in process, no "
@@ -538,12 +545,7 @@ class Command(BaseCommand):
             f"{result.people_before:,} people after linkage). Synth, migrate, import and the "
             "measuring each ran as a separate process on a fresh PostgreSQL database:",
             "",
-            "| step | wall (s) | peak memory (MiB) |",
-            "|---|---|---|",
-            *(
-                f"| {m.step} | {m.seconds:.1f} | {f'{m.peak_mib:,.0f}' if m.peak_mib else '-'} |"
-                for m in steps
-            ),
+            *_steps_table(steps),
             "",
             f"Measured {where}, with a real token (scopes push and read) issued for the run to "
             f"the county's busiest GP practice ({result.agency}). Events are about its own "
