@@ -111,7 +111,10 @@ def end_state() -> dict[str, Any]:
     people_records: dict[int, set[tuple[str, str]]] = {}
     for pk, person_id in AgencyRecord.objects.values_list("pk", "person_id"):
         people_records.setdefault(person_id, set()).add(key_of[pk])
-    person_key = {person: frozenset(keys) for person, keys in people_records.items()}
+    # A person is named by their records' keys in sorted order: a tuple compares and
+    # prints the same way every time, where a frozenset's printed order may differ
+    # between two equal sets (it depends on how each set was built).
+    person_key = {person: tuple(sorted(keys)) for person, keys in people_records.items()}
     people = {
         person_key[p.pk]: (p.given_name, p.family_name, p.date_of_birth, p.nhs_number, p.upn)
         for p in Person.objects.all()
@@ -128,13 +131,13 @@ def end_state() -> dict[str, Any]:
         (key_of[r.record_id], key_of[r.related_record_id], r.kind)
         for r in Relationship.objects.all()
     )
-    homes: dict[int, set[tuple[frozenset, str]]] = {}
+    homes: dict[int, set[tuple[tuple[tuple[str, str], ...], str]]] = {}
     for membership in HouseholdMembership.objects.filter(end_date__isnull=True):
         homes.setdefault(membership.household_id, set()).add(
-            (person_key.get(membership.person_id, frozenset()), membership.role)
+            (person_key.get(membership.person_id, ()), membership.role)
         )
     prompts = sorted(
-        (p.kind, sorted(person_key.get(p.person_id, frozenset())), p.status)
+        (p.kind, person_key.get(p.person_id, ()), p.status)
         for p in Prompt.objects.all()
     )
     return {
@@ -143,7 +146,7 @@ def end_state() -> dict[str, Any]:
         "unlinked people": Person.objects.exclude(pk__in=list(person_key)).count(),
         "events": events,
         "relationships": relationships,
-        "households": sorted(sorted(map(repr, members)) for members in homes.values()),
+        "households": sorted(sorted(members) for members in homes.values()),
         "prompts": prompts,
     }
 
