@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from thinkfamily.accounts.models import User
@@ -13,6 +13,8 @@ from thinkfamily.audit.context import actor_label_for, current_request_id
 from thinkfamily.audit.models import AuditEvent
 
 GENESIS_HASH = "0" * 64
+#: The PostgreSQL advisory lock that makes appends to the chain one at a time ("audit" in ASCII).
+CHAIN_LOCK = 0x6175646974
 #: Entries read from the database at a time while verifying: the chain is never all in memory.
 VERIFY_CHUNK_SIZE = 2000
 
@@ -30,13 +32,20 @@ def audit_record(
     """Append one entry to the audit trail, chained to the entry before it.
 
     Call it inside the transaction of the change (or read) it records, so the
-    entry exists exactly when the thing it describes happened. The last entry
-    is read with a row lock so two writers cannot both chain to it. The entry
+    entry exists exactly when the thing it describes happened. Writers take
+    the chain's lock (held to the end of their transaction) before reading the
+    last entry, so two writers cannot both chain to it. (A row lock on the
+    last entry is not enough on PostgreSQL: the second writer waits for it,
+    then is given that same row, not the entry the first has just added.)
+    SQLite has one writer at a time, so there the transaction is the lock. The entry
     carries the id of the web request being served (``audit.middleware``) or
     of a command's ``audit_context``; none for other system work.
     """
     with transaction.atomic():
-        last = AuditEvent.objects.select_for_update().order_by("-id").only("entry_hash").first()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
+        last = AuditEvent.objects.order_by("-id").only("entry_hash").first()
         entry = AuditEvent(
             occurred_at=timezone.now(),
             actor=actor,
