@@ -15,7 +15,7 @@ DEMO_COUNTY := var/county-$(DEMO_PEOPLE)-$(DEMO_SEED)-$(DEMO_DATE)
 CSS := build/static/thinkfamily/thinkfamily.css
 
 .DEFAULT_GOAL := help
-.PHONY: help install assets demo serve test test-browser-deps lint format typecheck openapi bench bench-family bench-api clean
+.PHONY: help install assets demo serve test test-browser-deps lint format typecheck openapi bench bench-family bench-api bench-load clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -67,7 +67,7 @@ format: install ## ruff: fix what can be fixed and format
 typecheck: install ## mypy on the services, selectors and pure packages
 	$(BIN)/mypy thinkfamily/*/services.py thinkfamily/*/selectors.py thinkfamily/matching/services/*.py thinkfamily/matching/deterministic.py thinkfamily/extracts/reader.py thinkfamily/linkage/*.py \
 		thinkfamily/families/genogram.py thinkfamily/people/family.py thinkfamily/prompts/visibility.py \
-		thinkfamily/prompts/rules.py thinkfamily/core/working_days.py \
+		thinkfamily/prompts/rules.py thinkfamily/core/working_days.py thinkfamily/core/benchmarks_load.py \
 		thinkfamily/referrals/annex_a.py thinkfamily/referrals/measures.py \
 		thinkfamily/learning/timescales.py thinkfamily/learning/indicators.py thinkfamily/learning/charts.py \
 		thinkfamily/learning/ingest thinkfamily/learning/vocabulary.py thinkfamily/learning/public.py \
@@ -87,6 +87,9 @@ bench-family: install ## Benchmark Think Sibling on a county of 300,000+ records
 
 bench-api: install ## Benchmark the API's bulk push throughput and single-push latency (BENCH_API_PEOPLE, BENCH_POSTGRES); appends to docs/benchmarks.md
 	$(THINKFAMILY) bench api --people $${BENCH_API_PEOPLE:-20000} --postgres $${BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/postgres} --write
+
+bench-load: install ## Load test: locust against gunicorn on a county of 300,000+ records, stepped users (BENCH_LOAD_PEOPLE, BENCH_LOAD_USERS, BENCH_POSTGRES); appends to docs/benchmarks.md
+	$(THINKFAMILY) bench load --people $${BENCH_LOAD_PEOPLE:-180000} --users $${BENCH_LOAD_USERS:-2,4,8,16} --postgres $${BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/postgres} --write
 
 clean: ## Remove the virtualenv, node_modules, built assets and local databases
 	rm -rf $(VENV) node_modules build staticfiles var

@@ -1,4 +1,5 @@
-"""``thinkfamily bench import|family|api``: time a county's import, Think Sibling, the API's pushes.
+"""``thinkfamily bench import|family|api|load``: time a county's import, Think Sibling, the
+API's pushes, and the site under load.
 
 ``bench import`` times a county's generation and import. ``bench family``
 imports a county into a fresh PostgreSQL database and measures, in one
@@ -6,7 +7,10 @@ process against it, recording a concern with its prompts, the whole-family
 page and the invisible-children report (``thinkfamily.core.benchmarks_family``).
 ``bench api`` imports a county the same way and measures, over HTTP with a
 real token, bulk push throughput and single-record and single-event latency
-(``thinkfamily.api.benchmarks``).
+(``thinkfamily.api.benchmarks``). ``bench load`` imports a county the same way,
+creates a staff account per simulated user, serves the site with gunicorn on
+127.0.0.1 in production's settings and drives it with locust at a few numbers
+of users (``thinkfamily.core.benchmarks_load``).
 
 Each step runs as a separate ``thinkfamily`` process so its wall time and
 peak memory (maximum resident set size) are its own. Databases are created
@@ -32,7 +36,8 @@ import tempfile
 import time
 import uuid
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +47,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from thinkfamily.api.benchmarks import WARMUP as API_WARMUP
 from thinkfamily.api.benchmarks import ApiBenchResult, api_bench_measure
+from thinkfamily.core import benchmarks_load
 from thinkfamily.core.benchmarks_family import (
     TARGETS,
     TRIVIAL_PATH,
@@ -54,7 +60,7 @@ from thinkfamily.core.benchmarks_family import (
 RESULTS = Path(settings.BASE_DIR) / "docs" / "benchmarks.md"
 #: The issue asks for Think Sibling to be measured on at least this many agency records.
 FAMILY_MIN_RECORDS = 300_000
-DEFAULT_PEOPLE = {"import": 300_000, "family": 180_000, "api": 20_000}
+DEFAULT_PEOPLE = {"import": 300_000, "family": 180_000, "api": 20_000, "load": 180_000}
 DEFAULT_SAMPLES = {"family": 300, "api": 20}
 
 
@@ -197,15 +203,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "what",
-            choices=["import", "family", "api"],
+            choices=["import", "family", "api", "load"],
             help="import: synth and import a county; family: Think Sibling on an imported county; "
-            "api: the JSON API's bulk and single pushes on an imported county",
+            "api: the JSON API's bulk and single pushes on an imported county; load: locust "
+            "against gunicorn serving an imported county",
         )
         parser.add_argument(
             "--people",
             type=int,
-            help="people in the county (import: 300000; family: 180000, over 300,000 records; "
-            "api: 20000)",
+            help="people in the county (import: 300000; family and load: 180000, over 300,000 "
+            "records; api: 20000)",
         )
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--repeat", type=int, default=1, help="import: imports per database")
@@ -233,7 +240,23 @@ class Command(BaseCommand):
             action="store_true",
             help="family, api: keep the database afterwards (its URL is printed)",
         )
+        parser.add_argument(
+            "--users",
+            default="2,4,8,16",
+            help="load: the numbers of simulated users, one step each (default 2,4,8,16)",
+        )
+        parser.add_argument(
+            "--run-time", type=int, default=60, help="load: seconds of each step (default 60)"
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            help="load: gunicorn's worker processes (default twice the cores, plus one)",
+        )
         parser.add_argument("--write", action="store_true", help="append to docs/benchmarks.md")
+        # bench load's step that creates the accounts and their work list, in its own process.
+        parser.add_argument("--prepare-into", type=Path, help=argparse.SUPPRESS)
+        parser.add_argument("--accounts", type=int, default=0, help=argparse.SUPPRESS)
         # The measuring step of bench family or api, run as its own process against DATABASE_URL.
         parser.add_argument("--measure-into", type=Path, help=argparse.SUPPRESS)
 
@@ -241,6 +264,28 @@ class Command(BaseCommand):
         what = str(options["what"])
         people = int(options["people"] or DEFAULT_PEOPLE[what])  # type: ignore[call-overload]
         seed = int(options["seed"])  # type: ignore[call-overload]
+        if what == "load":
+            if options["prepare_into"]:
+                accounts = int(options["accounts"])  # type: ignore[call-overload]
+                self._load_prepare(Path(str(options["prepare_into"])), accounts, seed)
+                return
+            try:
+                users = [int(n) for n in str(options["users"]).split(",")]
+            except ValueError:
+                raise CommandError(
+                    "--users takes numbers separated by commas, e.g. 2,4,8"
+                ) from None
+            run_time = int(options["run_time"])  # type: ignore[call-overload]
+            workers = int(options["workers"] or 2 * (os.cpu_count() or 1) + 1)  # type: ignore[call-overload]
+            if min(users) < 1 or run_time < 1 or workers < 1:
+                raise CommandError("--users, --run-time and --workers must be at least 1")
+            if not options["postgres"]:
+                raise CommandError("bench load needs --postgres URL (a server to create on)")
+            self._load(
+                people, seed, users, run_time, workers, str(options["postgres"]),
+                keep=bool(options["keep"]), write=bool(options["write"]),
+            )  # fmt: skip
+            return
         if what == "api":
             samples = int(options["samples"] or DEFAULT_SAMPLES["api"])  # type: ignore[call-overload]
             batches = int(options["batches"])  # type: ignore[call-overload]
@@ -305,6 +350,21 @@ class Command(BaseCommand):
         neither reads nor overwrites the model under var/. The database is dropped
         afterwards unless ``keep``.
         """
+        with self._imported_database(name, county, server, keep=keep) as (run_env, work, steps):
+            figures = work / "figures.json"
+            into = [*measure, "--measure-into", str(figures)]
+            steps.append(Measurement("measure", "PostgreSQL", *_run(into, run_env)))
+            measured = json.loads(figures.read_text())
+        return steps, measured
+
+    @contextmanager
+    def _imported_database(
+        self, name: str, county: Path, server: str, *, keep: bool
+    ) -> Iterator[tuple[dict[str, str], Path, list[Measurement]]]:
+        """A fresh PostgreSQL database on ``server`` with ``county`` imported, each step a
+        process of its own; yields the environment that reaches it, a temporary folder,
+        and the steps timed (to which the caller may add). Dropped afterwards unless ``keep``.
+        """
         steps: list[Measurement] = []
         database_url, drop = _fresh_database("PostgreSQL", server, prefix=f"bench_{name}")
         try:
@@ -319,16 +379,12 @@ class Command(BaseCommand):
                 ):
                     self.stderr.write(f"{step}…")
                     steps.append(Measurement(step, "PostgreSQL", *_run(args, run_env)))
-                figures = Path(work) / "figures.json"
-                into = [*measure, "--measure-into", str(figures)]
-                steps.append(Measurement("measure", "PostgreSQL", *_run(into, run_env)))
-                measured = json.loads(figures.read_text())
+                yield run_env, Path(work), steps
         finally:
             if keep:
                 self.stdout.write(f"Kept the database: DATABASE_URL={database_url}")
             else:
                 drop()
-        return steps, measured
 
     # -- bench family --------------------------------------------------------
 
@@ -461,6 +517,181 @@ class Command(BaseCommand):
             "Targets: "
             + ", ".join(f"{name} {'met' if ok else 'NOT MET'}" for name, ok in met.items())
         )
+        if write:
+            with RESULTS.open("a", encoding="utf-8") as handle:
+                handle.write("\n" + text)
+            self.stdout.write(f"Appended to {RESULTS}")
+
+    # -- bench load ----------------------------------------------------------
+
+    def _load(
+        self,
+        people: int,
+        seed: int,
+        users: list[int],
+        run_time: int,
+        workers: int,
+        server: str,
+        *,
+        keep: bool,
+        write: bool,
+    ) -> None:
+        """Synth (or reuse) the county, import it, prepare the accounts in a process of their
+        own, then serve it with gunicorn and run locust once per number of users.
+
+        Before the steps an untimed warm-up (two users, a quarter of a step) lets every
+        gunicorn worker load its views and the database fill its cache; its figures are
+        not reported. Each step signs in accounts no other step used.
+        """
+        env = dict(os.environ)
+        county, synth = _cached_county(people, seed, dt.date.today(), env)
+        steps = [synth] if synth else []
+        records = _rows(county / "records.csv")
+        self.stdout.write(f"County {county}: {records:,} agency records")
+        if records < FAMILY_MIN_RECORDS:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Fewer than the {FAMILY_MIN_RECORDS:,} records the issue asks for: "
+                    "these figures are not the benchmark's."
+                )
+            )
+        warmup_users = 2
+        accounts = warmup_users + sum(users)
+        results: list[benchmarks_load.LoadStep] = []
+        with self._imported_database("load", county, server, keep=keep) as (run_env, work, timed):
+            work_file = work / "work.json"
+            self.stderr.write("prepare…")
+            prepare = ["bench", "load", "--prepare-into", str(work_file)]
+            prepare += ["--accounts", str(accounts), "--seed", str(seed)]
+            timed.append(Measurement("prepare accounts", "PostgreSQL", *_run(prepare, run_env)))
+            steps += timed
+            plan = json.loads(work_file.read_text(encoding="utf-8"))
+            log = work / "gunicorn.log"
+            with benchmarks_load.gunicorn_serving(
+                database_url=run_env["DATABASE_URL"], workers=workers, log=log
+            ) as host:
+                first = 0
+                for index, count in enumerate([warmup_users, *users]):
+                    step_work = benchmarks_load.step_work_write(
+                        plan, slice(first, first + count), work / f"work-{index}.json"
+                    )
+                    first += count
+                    warming = index == 0
+                    self.stderr.write(f"{'warm-up' if warming else 'step'}: {count} users…")
+                    result = benchmarks_load.locust_run(
+                        host=host,
+                        work=step_work,
+                        users=count,
+                        run_time_s=max(10, run_time // 4) if warming else run_time,
+                        out=work / ("locust-warmup" if warming else "locust"),
+                    )
+                    if warming:
+                        if result.errors:
+                            self.stderr.write("warm-up errors:\n" + "\n".join(result.failures))
+                        continue
+                    results.append(result)
+            server_errors = [
+                line for line in log.read_text(errors="replace").splitlines() if "Error" in line
+            ]
+        source = _county_source(county, synth)
+        self._load_report(
+            people, seed, records, source, steps, results, workers, server_errors, write
+        )
+
+    def _load_prepare(self, into: Path, accounts: int, seed: int) -> None:
+        """The preparing process: create the accounts in DATABASE_URL, write the work list."""
+        work = benchmarks_load.load_work_prepare(accounts=accounts, seed=seed)
+        into.write_text(json.dumps(work), encoding="utf-8")
+
+    def _load_report(
+        self,
+        people: int,
+        seed: int,
+        records: int,
+        source: str,
+        steps: list[Measurement],
+        results: list[benchmarks_load.LoadStep],
+        workers: int,
+        server_errors: list[str],
+        write: bool,
+    ) -> None:
+        held = benchmarks_load.held_step(results)
+        limit = benchmarks_load.P95_LIMIT_MS
+        errors = sum(step.errors for step in results)
+        requests = sum(step.overall.requests for step in results)
+        run_time = results[0].run_time_s if results else 0
+        lines = [
+            f"## Load: practitioners on a county of {people:,} people (seed {seed})",
+            "",
+            f"`{shlex.join(['thinkfamily', *sys.argv[1:]])}` at commit {_commit()}; "
+            f"{dt.date.today():%d %B %Y}, {_machine()}.",
+            "",
+            f"The county ({source}): {records:,} agency records. Synth, migrate, import and "
+            "the accounts' preparation each ran as a separate process on a fresh PostgreSQL "
+            "database:",
+            "",
+            *_steps_table(steps),
+            "",
+            f"Served by gunicorn on 127.0.0.1 ({workers} sync workers) in production's settings "
+            "(`THINKFAMILY_ENVIRONMENT=production`: DEBUG off, secure cookies, HSTS, two-factor "
+            "sign-in; persistent database connections, `CONN_MAX_AGE=60`), as behind its TLS "
+            "proxy: `THINKFAMILY_BEHIND_TLS_PROXY` on, and `X-Forwarded-Proto: https` on each "
+            "request. Locust (headless, `thinkfamily/core/loadtest/locustfile.py`) on the same "
+            f"machine, {run_time} s a step after an untimed warm-up. Each simulated user is a "
+            "staff account of its own — agencies of every kind in turn, the practitioner, "
+            "school DSL or social worker there — that signs in through the sign-in pages "
+            "(password, then the code its authenticator shows) and then, pausing 0.5 to 1.5 s "
+            "between tasks, searches (weight 4), opens a person (3) and a family (3) its agency "
+            "knows, records a concern about a child living with a sibling (1: the form, its "
+            "POST, the page it returns to) and answers a prompt routed to its agency (1: the "
+            "prompt, its POST, the worklist). Every response is checked for its status and a "
+            "piece of the page. Times in ms, as locust keeps them (rounded to 10 ms from "
+            "100 ms); sign-in is counted.",
+            "",
+            "| users | requests | requests/s | p50 | p95 | p99 | max | errors | error rate |",
+            "|---|---|---|---|---|---|---|---|---|",
+            *(
+                f"| {step.users} | {step.overall.requests:,} | {step.overall.per_second:.1f} | "
+                f"{step.overall.p50_ms:.0f} | {step.overall.p95_ms:.0f} | "
+                f"{step.overall.p99_ms:.0f} | {step.overall.max_ms:.0f} | {step.errors} | "
+                f"{step.error_rate:.2%} |"
+                for step in results
+            ),
+            "",
+            (
+                f"Throughput held at p95 under {limit:.0f} ms: **{held.overall.per_second:.1f} "
+                f"requests per second** ({held.users} users, p95 {held.overall.p95_ms:.0f} ms)."
+                if held
+                else f"No step held p95 under {limit:.0f} ms."
+            )
+            + f" Errors: **{errors}** of {requests:,} requests ({errors / max(requests, 1):.2%}).",
+            "",
+            "Each kind of request, p50 / p95 / p99 (ms) and requests at each number of users:",
+            "",
+            "| request | " + " | ".join(f"{step.users} users" for step in results) + " |",
+            "|---|" + "---|" * len(results),
+        ]
+        names = sorted({kind.name for step in results for kind in step.kinds})
+        for name in names:
+            cells = []
+            for step in results:
+                kind = next((k for k in step.kinds if k.name == name), None)
+                cells.append(
+                    f"{kind.p50_ms:.0f} / {kind.p95_ms:.0f} / {kind.p99_ms:.0f} ({kind.requests})"
+                    if kind
+                    else "-"
+                )
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        problems = [f"{step.users} users: {line}" for step in results for line in step.failures]
+        problems += [f"{step.users} users: {line}" for step in results for line in step.exceptions]
+        if problems or server_errors:
+            lines += ["", "What went wrong:", ""]
+            lines += [f"- {line}" for line in problems]
+            lines += [f"- server log: {line}" for line in server_errors[:20]]
+        if records < FAMILY_MIN_RECORDS:
+            lines += ["", f"Fewer than the {FAMILY_MIN_RECORDS:,} records the issue asks for."]
+        text = "\n".join(lines) + "\n"
+        self.stdout.write(text)
         if write:
             with RESULTS.open("a", encoding="utf-8") as handle:
                 handle.write("\n" + text)
