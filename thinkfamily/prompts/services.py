@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -33,6 +34,7 @@ from thinkfamily.audit.models import AuditEvent
 from thinkfamily.audit.services import audit_record
 from thinkfamily.core.bulk import in_chunks
 from thinkfamily.core.errors import ApplicationError
+from thinkfamily.core.retry import retrying_atomic
 from thinkfamily.core.working_days import add_working_days
 from thinkfamily.events.models import Event
 from thinkfamily.people.family import (
@@ -141,8 +143,8 @@ def _create_prompts(
     return created
 
 
-def _lock_people(person_ids: Collection[int]) -> None:
-    """Take the row locks that serialise raising prompts about these people.
+def _lock_people(person_ids: Collection[int]) -> set[int]:
+    """Take the row locks that serialise raising prompts about these people; return those locked.
 
     Two concerns about two siblings recorded at the same moment both want to
     prompt the third child; whichever locks that child first raises the
@@ -153,10 +155,32 @@ def _lock_people(person_ids: Collection[int]) -> None:
     which a full update lock would wait on, deadlocking two raisers whose
     children are each other's siblings. (SQLite has one writer at a time, so
     there the transaction itself is the lock.)
+
+    A person missing from the result was deleted by a merge that committed
+    while the caller waited: what the caller read about them is out of date.
     """
+    locked: set[int] = set()
     for chunk in in_chunks(sorted(person_ids)):
         locking = Person.objects.select_for_update(no_key=True).filter(pk__in=chunk)
-        list(locking.order_by("pk").values("pk"))
+        locked |= set(locking.order_by("pk").values_list("pk", flat=True))
+    return locked
+
+
+def _hold_person(person: Person) -> bool:
+    """Keep ``person`` from being merged away until this transaction ends; False if already gone.
+
+    A "key share" lock: it waits for a merge holding the person, and makes a
+    later merge wait, but not other raisers (their "no key update" locks on
+    the same child are compatible with it). The event's foreign key would
+    only be checked at commit, too late to refuse in words.
+    """
+    if db_connection.vendor != "postgresql":  # SQLite: one writer at a time
+        return Person.objects.filter(pk=person.pk).exists()
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {Person._meta.db_table} WHERE id = %s FOR KEY SHARE", [person.pk]
+        )
+        return cursor.fetchone() is not None
 
 
 # ---------------------------------------------------------------------------
@@ -182,6 +206,19 @@ def _sibling_reason(visibility: Visibility, concern: Event, connection: Connecti
         f"({connection.how}), about whom {concern.agency.name} recorded a concern on "
         f"{timezone.localtime(concern.occurred_at):%d %b %Y}."
     )
+
+
+def _connections_of(
+    concerns: Sequence[Event], graph: FamilyGraph
+) -> list[tuple[Event, Connection, str]]:
+    """Each concern about a child with each child connected to them, and the episode."""
+    wanted: list[tuple[Event, Connection, str]] = []
+    for concern in sorted(concerns, key=lambda c: (c.occurred_at, c.pk)):
+        if not graph.is_child(concern.person_id):
+            continue  # a concern about an adult is recorded, but prompts no siblings
+        for connection in graph.connected_children(concern.person_id).values():
+            wanted.append((concern, connection, _episode_key(connection, concern.person_id, graph)))
+    return wanted
 
 
 def sibling_prompts_raise(
@@ -213,18 +250,16 @@ def sibling_prompts_raise(
     result = RaiseResult()
     if not concerns:
         return result
-    graph = family_graph_load({c.person_id for c in concerns}, today=today)
-    wanted: list[tuple[Event, Connection, str]] = []
-    for concern in sorted(concerns, key=lambda c: (c.occurred_at, c.pk)):
-        if not graph.is_child(concern.person_id):
-            continue  # a concern about an adult is recorded, but prompts no siblings
-        for connection in graph.connected_children(concern.person_id).values():
-            wanted.append((concern, connection, _episode_key(connection, concern.person_id, graph)))
-    if not wanted:
-        return result
-
-    sibling_ids = {connection.child_id for _, connection, _ in wanted}
-    _lock_people(sibling_ids)
+    while True:
+        graph = family_graph_load({c.person_id for c in concerns}, today=today)
+        wanted = _connections_of(concerns, graph)
+        if not wanted:
+            return result
+        sibling_ids = {connection.child_id for _, connection, _ in wanted}
+        # A sibling merged away while we waited for the locks: their family is read again
+        # (the survivor now holds their homes and relationships), and the survivor locked.
+        if _lock_people(sibling_ids) == sibling_ids:
+            break
     already_prompted = {
         pair
         for chunk in in_chunks(sorted(sibling_ids))
@@ -521,7 +556,7 @@ class ConcernResult:
     prompts: RaiseResult
 
 
-@transaction.atomic
+@retrying_atomic
 def concern_record(
     *,
     person: Person,
@@ -536,7 +571,9 @@ def concern_record(
 
     The concern is filed against the agency's own record of the person when
     it has one. Sibling prompts are raised in the same transaction: either
-    the concern and every prompt are stored, or nothing is.
+    the concern and every prompt are stored, or nothing is. Run again if
+    PostgreSQL ends it as a deadlock with a merge in the same family (the
+    merge locks the two people, then every child of a recent concern).
     """
     if not by.has_perm(RECORD_CONCERN, person):
         raise ApplicationError("You may not record a concern about this person.")
@@ -550,6 +587,11 @@ def concern_record(
     if errors:
         raise ApplicationError("The concern could not be recorded.", extra=errors)
     assert by.agency_id is not None  # RECORD_CONCERN is refused to users without an agency
+    if not _hold_person(person):
+        raise ApplicationError(
+            f"{person} has just been merged with another record of the same person, so the "
+            "concern was not recorded. Find them again and record it there."
+        )
     record = (
         AgencyRecord.objects.filter(person=person, agency_id=by.agency_id).order_by("pk").first()
     )

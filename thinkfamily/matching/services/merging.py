@@ -27,6 +27,7 @@ from thinkfamily.accounts.models import User
 from thinkfamily.audit.models import AuditEvent
 from thinkfamily.audit.services import audit_record
 from thinkfamily.core.errors import ApplicationError
+from thinkfamily.core.retry import retrying_atomic
 from thinkfamily.events.models import Event
 from thinkfamily.matching.models import CandidatePair, Merge
 from thinkfamily.matching.records import (
@@ -177,7 +178,7 @@ def _pks(queryset: models.QuerySet[Any]) -> list[int]:
     return sorted(queryset.values_list("pk", flat=True))
 
 
-@transaction.atomic
+@retrying_atomic
 def people_merge(
     *,
     survivor: Person,

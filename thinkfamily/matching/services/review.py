@@ -17,6 +17,7 @@ from thinkfamily.accounts.models import User
 from thinkfamily.audit.models import AuditEvent
 from thinkfamily.audit.services import audit_record
 from thinkfamily.core.errors import ApplicationError
+from thinkfamily.core.retry import retrying_atomic
 from thinkfamily.matching.models import CandidatePair, Merge
 from thinkfamily.matching.services.merging import people_merge
 from thinkfamily.people.models import AgencyRecord, Person
@@ -71,13 +72,16 @@ def _survivor_and_absorbed(first: Person, second: Person) -> tuple[Person, Perso
     return keep, absorb
 
 
-@transaction.atomic
+@retrying_atomic
 def candidate_confirm(*, candidate: CandidatePair, by: User, note: str = "") -> Merge:
     """Decide the two records are the same person: merge their people (rule "review").
 
     Refused when the pair is no longer waiting, when the records are already
     one person, or when the merge itself is refused (different identifiers,
     a relationship between them, a rejected pair).
+
+    Run again if PostgreSQL ends it as a deadlock: raising prompts locks
+    children a concern being recorded at the same moment may hold.
     """
     candidate = _open_candidate(candidate, by=by)
     records = AgencyRecord.objects.select_related("person").filter(
