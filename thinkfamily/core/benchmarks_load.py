@@ -29,7 +29,6 @@ Example:
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import random
@@ -75,8 +74,10 @@ __all__ = [
 LOCUSTFILE = Path(__file__).resolve().parent / "loadtest" / "locustfile.py"
 #: The issue's bound: the throughput reported is the highest step whose overall p95 is under it.
 P95_LIMIT_MS = 300.0
-#: The environment variable the locustfile reads the work list's path from.
+#: The environment variables the locustfile reads the work list's path from, and the path
+#: to write its figures to.
 WORK_ENVIRONMENT = "THINKFAMILY_LOAD_WORK"
+RESULTS_ENVIRONMENT = "THINKFAMILY_LOAD_RESULTS"
 
 
 # ---------------------------------------------------------------------------
@@ -331,23 +332,6 @@ class RequestFigures:
     p99_ms: float
     max_ms: float
 
-    @classmethod
-    def from_row(cls, row: dict[str, str]) -> RequestFigures:
-        def number(key: str) -> float:
-            value = row.get(key, "")
-            return float(value) if value not in ("", "N/A") else 0.0
-
-        return cls(
-            name=row["Name"],
-            requests=int(row["Request Count"]),
-            failures=int(row["Failure Count"]),
-            per_second=number("Requests/s"),
-            p50_ms=number("50%"),
-            p95_ms=number("95%"),
-            p99_ms=number("99%"),
-            max_ms=number("Max Response Time"),
-        )
-
 
 @dataclass(frozen=True)
 class LoadStep:
@@ -389,13 +373,6 @@ class LoadStep:
         )
 
 
-def _csv_rows(path: Path) -> list[dict[str, str]]:
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
 def locust_run(
     *,
     host: str,
@@ -404,45 +381,46 @@ def locust_run(
     run_time_s: int,
     out: Path,
     spawn_rate: float | None = None,
+    think_time: tuple[float, float] | None = None,
 ) -> LoadStep:
     """Run the locustfile headless against ``host`` for ``run_time_s`` seconds at ``users``
     users (started ``spawn_rate`` a second: by default all within about two seconds), each
-    signing in with the next account of ``work``; its figures. Locust's CSV files are
-    written under ``out``."""
+    signing in with the next account of ``work`` and pausing ``think_time`` seconds (at least,
+    at most) between tasks, 0.5 to 1.5 by default; its figures, also kept as JSON under
+    ``out``."""
     out.mkdir(parents=True, exist_ok=True)
-    prefix = out / f"users-{users}"
+    results = out / f"users-{users}.json"
+    results.unlink(missing_ok=True)
     rate = spawn_rate or max(1.0, users / 2)
     command = [
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
         "--host", host, "--users", str(users), "--spawn-rate", str(rate),
         "--run-time", f"{run_time_s}s", "--stop-timeout", "15",
-        "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING",
+        "--only-summary", "--loglevel", "WARNING",
     ]  # fmt: skip
+    environment = os.environ | {WORK_ENVIRONMENT: str(work), RESULTS_ENVIRONMENT: str(results)}
+    if think_time:
+        environment["THINKFAMILY_LOAD_THINK_TIME"] = f"{think_time[0]},{think_time[1]}"
     finished = subprocess.run(
         command,
-        env=os.environ | {WORK_ENVIRONMENT: str(work)},
+        env=environment,
         cwd=out,
         capture_output=True,
         text=True,
         timeout=run_time_s + 180,
         check=False,
     )
-    rows = _csv_rows(Path(f"{prefix}_stats.csv"))
-    overall = [row for row in rows if row["Name"] == "Aggregated"]
-    if not overall:
-        raise RuntimeError(f"locust wrote no statistics:\n{finished.stderr[-3000:]}")
-    exceptions = _csv_rows(Path(f"{prefix}_exceptions.csv"))
+    if not results.exists():
+        raise RuntimeError(f"locust wrote no figures:\n{finished.stderr[-3000:]}")
+    figures = json.loads(results.read_text(encoding="utf-8"))
     return LoadStep(
         users=users,
         run_time_s=run_time_s,
-        overall=RequestFigures.from_row(overall[0]),
-        kinds=[RequestFigures.from_row(row) for row in rows if row["Name"] != "Aggregated"],
-        failures=[
-            f"{row['Occurrences']} x {row['Method']} {row['Name']}: {row['Error']}"
-            for row in _csv_rows(Path(f"{prefix}_failures.csv"))
-        ],
-        exceptions=[f"{row['Count']} x {row['Message']}" for row in exceptions],
-        exception_count=sum(int(row["Count"]) for row in exceptions),
+        overall=RequestFigures(**figures["overall"]),
+        kinds=[RequestFigures(**kind) for kind in figures["kinds"]],
+        failures=figures["failures"],
+        exceptions=figures["exceptions"],
+        exception_count=figures["exception_count"],
     )
 
 

@@ -29,18 +29,17 @@ fronts it in production: every request carries ``X-Forwarded-Proto: https``
 ``Origin`` a browser sends, and the client returns the session's secure
 cookies over that hop, as the browser does over HTTPS to the proxy.
 
-This file imports nothing of the web application: locust loads it in its own
-process, with gevent, and talks to the server only over HTTP.
+This file imports nothing of the web application (``checks`` is plain Python):
+locust loads it in its own process, with gevent, and talks to the server only
+over HTTP.
 """
 
 from __future__ import annotations
 
-import html
 import itertools
 import json
 import os
 import random
-import re
 from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urlencode
@@ -50,33 +49,41 @@ from locust import between, events, task
 from locust.contrib.fasthttp import FastHttpUser
 from locust.exception import StopUser
 
+from thinkfamily.core.loadtest.checks import (
+    CONCERN_DONE,
+    CONCERN_FORM,
+    CONCERN_POST,
+    FAMILY,
+    PERSON,
+    PROMPT,
+    PROMPT_DONE,
+    PROMPT_POST,
+    SEARCH,
+    SIGN_IN_CODE,
+    SIGN_IN_CODE_PAGE,
+    SIGN_IN_PAGE,
+    SIGN_IN_PASSWORD,
+    START_PAGE,
+    WORKLIST,
+    csrf_token,
+    error_messages,
+    heading_names,
+)
+
 #: The JSON work list (``thinkfamily.core.benchmarks_load.load_work_prepare``): one account
 #: per simulated user, each with the households, people and prompts it works on.
 WORK_ENVIRONMENT = "THINKFAMILY_LOAD_WORK"
-#: Seconds a practitioner pauses between tasks: a short pause, so a few simulated users
-#: stand for many real ones, who read each page for much longer.
-THINK_TIME = (0.5, 1.5)
-#: Each request kind's name in locust's statistics.
-SIGN_IN_PAGE = "sign-in page GET /sign-in/"
-SIGN_IN_PASSWORD = "sign in: password POST /sign-in/"
-SIGN_IN_CODE_PAGE = "sign in: code page GET /sign-in/code/"
-SIGN_IN_CODE = "sign in: code POST /sign-in/code/"
-START_PAGE = "start page GET /"
-SEARCH = "search GET /?q="
-PERSON = "person page GET /people/[id]/"
-FAMILY = "family page GET /households/[id]/"
-CONCERN_FORM = "concern form GET /people/[id]/concern/"
-CONCERN_POST = "record a concern POST /people/[id]/concern/"
-CONCERN_DONE = "person page after the concern GET /people/[id]/"
-PROMPT = "prompt page GET /prompts/[id]/"
-PROMPT_POST = "answer a prompt POST /prompts/[id]/"
-PROMPT_DONE = "worklist after the answer GET /prompts/"
-WORKLIST = "worklist GET /prompts/"
-
+#: Seconds a practitioner pauses between tasks, at least and at most: a short pause, so a
+#: few simulated users stand for many real ones, who read each page for much longer.
+#: ``THINKFAMILY_LOAD_THINK_TIME=MIN,MAX`` changes it (the CI test pauses less).
+THINK_TIME = tuple(
+    float(seconds)
+    for seconds in os.environ.get("THINKFAMILY_LOAD_THINK_TIME", "0.5,1.5").split(",")
+)
+#: Where to write the run's figures when it ends (JSON), for ``benchmarks_load.locust_run``.
+RESULTS_ENVIRONMENT = "THINKFAMILY_LOAD_RESULTS"
 #: What the TLS proxy in front of the server adds to every request it passes on.
 _PROXIED = {"X-Forwarded-Proto": "https"}
-_CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-_H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.DOTALL)
 
 
 def _load_work() -> dict[str, Any]:
@@ -94,10 +101,51 @@ _ACCOUNTS: list[dict[str, Any]] = _WORK["accounts"]
 _NEXT_ACCOUNT = itertools.count()
 
 
-def _heading_names(page: str, text: str) -> bool:
-    """Whether an ``<h1>`` of the page holds ``text`` (as the templates escape it)."""
-    wanted = html.escape(text)
-    return any(wanted in " ".join(h1.split()) for h1 in _H1.findall(page))
+_locust: dict[str, Any] = {}
+
+
+@events.init.add_listener
+def _remember_the_environment(environment: Any, **_: Any) -> None:
+    _locust["environment"] = environment
+
+
+@events.quit.add_listener
+def _write_results(exit_code: int, **_: Any) -> None:
+    """Write every request kind's figures, the failures and the errors once all users have
+    stopped (locust's own CSV files are rewritten each second while it runs, so their last
+    state can miss the last second's requests)."""
+    path = os.environ.get(RESULTS_ENVIRONMENT)
+    runner = getattr(_locust.get("environment"), "runner", None)
+    if not path or runner is None:
+        return
+    stats = runner.stats
+
+    def figures(entry: Any) -> dict[str, Any]:
+        return {
+            "name": entry.name,
+            "requests": entry.num_requests,
+            "failures": entry.num_failures,
+            "per_second": entry.total_rps,
+            "p50_ms": entry.get_response_time_percentile(0.5),
+            "p95_ms": entry.get_response_time_percentile(0.95),
+            "p99_ms": entry.get_response_time_percentile(0.99),
+            "max_ms": entry.max_response_time,
+        }
+
+    results = {
+        "overall": figures(stats.total),
+        "kinds": [figures(entry) for entry in stats.entries.values() if entry.num_requests],
+        "failures": [
+            f"{error.occurrences} x {error.method} {error.name}: {error.error}"
+            for error in stats.errors.values()
+        ],
+        "exceptions": [
+            f"{exception['count']} x {exception['msg']}" for exception in runner.exceptions.values()
+        ],
+        "exception_count": sum(exception["count"] for exception in runner.exceptions.values()),
+    }
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(results, handle)
 
 
 class _BehindTheProxy(DefaultCookiePolicy):
@@ -230,7 +278,7 @@ class Practitioner(FastHttpUser):
                 response.failure(f"{response.status_code} for GET {path}, not 200")
                 return None
             page = response.text
-            if heading is not None and not _heading_names(page, heading):
+            if heading is not None and not heading_names(page, heading):
                 response.failure(f"GET {path}: no heading {heading!r}")
                 return None
             if contains is not None and contains not in page:
@@ -244,8 +292,8 @@ class Practitioner(FastHttpUser):
         page = self._get(path, name, heading=heading)
         if page is None:
             return None
-        match = _CSRF.search(page)
-        if match is None:
+        token = csrf_token(page)
+        if token is None:
             # The page was right but had no form: a failure of the next request, named as such.
             events.request.fire(
                 request_type="POST",
@@ -256,7 +304,7 @@ class Practitioner(FastHttpUser):
                 context={},
             )
             return None
-        return match.group(1)
+        return token
 
     def _post(self, path: str, data: dict[str, str], name: str, expect: str) -> str | None:
         """POST a form as a browser does; it must redirect to ``expect`` (its Location)."""
@@ -275,7 +323,7 @@ class Practitioner(FastHttpUser):
         ) as response:
             location = response.headers.get("Location") or ""
             if response.status_code != 302 or location != expect:
-                errors = re.findall(r'class="govuk-error-message">(.*?)</', response.text, re.S)
+                errors = error_messages(response.text)
                 response.failure(
                     f"{response.status_code} for POST {path} (to {location or 'nowhere'}), not a "
                     f"redirect to {expect}" + (f": {' '.join(errors)[:200]}" if errors else "")
