@@ -16,12 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
 from thinkfamily.core.benchmarks_load import (
+    LoadStep,
+    RequestFigures,
     database_url_of,
     gunicorn_serving,
+    held_step,
     load_work_prepare,
     locust_run,
     step_work_write,
@@ -31,9 +35,6 @@ from thinkfamily.events.models import Event
 from thinkfamily.extracts.services import extract_import
 from thinkfamily.extracts.synth import generate_county
 from thinkfamily.prompts.models import Prompt
-
-# The server is another process: it sees only what this test has committed.
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 USERS = 3
 RUN_TIME_S = 20
@@ -66,6 +67,9 @@ def work(tmp_path: Path) -> dict[str, Any]:
     return prepared
 
 
+# The server is another process: it sees only what this test has committed.
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
 def test_practitioners_under_load_get_every_page_right_and_every_write_is_kept(
     work: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -97,3 +101,49 @@ def test_practitioners_under_load_get_every_page_right_and_every_write_is_kept(
     assert concerns.count() == step.requests_of(kinds.CONCERN_POST)
     answered = Prompt.objects.filter(note__startswith="Load test:", status=Prompt.Status.ANSWERED)
     assert answered.count() == step.requests_of(kinds.PROMPT_POST)
+
+
+# The pieces, without a server
+
+
+def test_a_page_is_recognised_by_its_heading_not_by_its_title() -> None:
+    page = (
+        "<title>Ann O'Neill</title><h1 class='govuk-heading-l'>Sign in to Think Family</h1>"
+        '<h1 class="govuk-heading-l">\n  Consider Ann   O&#x27;Neill\n</h1>'
+    )
+
+    assert kinds.heading_names(page, "Ann O'Neill")
+    assert kinds.heading_names(page, "Sign in to Think Family")
+    assert not kinds.heading_names("<title>Ann O'Neill</title><h1>Sign in</h1>", "Ann O'Neill")
+
+
+def test_the_form_token_and_the_error_messages_are_read_from_the_page() -> None:
+    page = (
+        '<form><input type="hidden" name="csrfmiddlewaretoken" value="abc123">'
+        '<p class="govuk-error-message">Enter a note\n explaining your answer</p></form>'
+    )
+
+    assert kinds.csrf_token(page) == "abc123"
+    assert kinds.csrf_token("<p>No form here</p>") is None
+    assert kinds.error_messages(page) == ["Enter a note explaining your answer"]
+
+
+def _step(users: int, p95_ms: float) -> LoadStep:
+    overall = RequestFigures("Aggregated", 100, 0, users * 1.5, 10.0, p95_ms, p95_ms, p95_ms)
+    return LoadStep(users, 60, overall, [overall], [], [], 0)
+
+
+def test_the_throughput_held_is_the_busiest_step_with_p95_under_the_limit() -> None:
+    steps = [_step(2, 40), _step(4, 90), _step(8, 310), _step(16, 280)]
+
+    assert held_step(steps) == steps[3]
+    assert held_step(steps[:3]) == steps[1]
+    assert held_step([_step(2, 300)]) is None
+    assert LoadStep.from_dict(steps[0].to_dict()) == steps[0]
+
+
+def test_bench_load_needs_a_postgresql_server_and_numbers_of_users() -> None:
+    with pytest.raises(CommandError, match="--postgres"):
+        call_command("bench", "load", "--people", "10")
+    with pytest.raises(CommandError, match="--users"):
+        call_command("bench", "load", "--users", "2,many", "--postgres", "postgres://x/y")
