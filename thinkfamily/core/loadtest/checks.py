@@ -25,6 +25,10 @@ PROMPT = "prompt page GET /prompts/[id]/"
 PROMPT_POST = "answer a prompt POST /prompts/[id]/"
 PROMPT_DONE = "worklist after the answer GET /prompts/"
 WORKLIST = "worklist GET /prompts/"
+#: The requests of signing in, once per user at its start; the rest is the day's work.
+SIGNING_IN = (SIGN_IN_PAGE, SIGN_IN_PASSWORD, SIGN_IN_CODE_PAGE, SIGN_IN_CODE, START_PAGE)
+#: The name of the figures of every request but signing in.
+AFTER_SIGN_IN = "after sign-in"
 
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.DOTALL)

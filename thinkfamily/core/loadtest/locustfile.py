@@ -48,8 +48,10 @@ from django_otp.oath import totp
 from locust import between, events, task
 from locust.contrib.fasthttp import FastHttpUser
 from locust.exception import StopUser
+from locust.stats import StatsEntry
 
 from thinkfamily.core.loadtest.checks import (
+    AFTER_SIGN_IN,
     CONCERN_DONE,
     CONCERN_FORM,
     CONCERN_POST,
@@ -63,6 +65,7 @@ from thinkfamily.core.loadtest.checks import (
     SIGN_IN_CODE_PAGE,
     SIGN_IN_PAGE,
     SIGN_IN_PASSWORD,
+    SIGNING_IN,
     START_PAGE,
     WORKLIST,
     csrf_token,
@@ -111,7 +114,8 @@ def _remember_the_environment(environment: Any, **_: Any) -> None:
 
 @events.quit.add_listener
 def _write_results(exit_code: int, **_: Any) -> None:
-    """Write every request kind's figures, the failures and the errors once all users have
+    """Write the figures of every kind of request, of all, and of all but signing in, the
+    failures and the errors, once all users have
     stopped (locust's own CSV files are rewritten each second while it runs, so their last
     state can miss the last second's requests)."""
     path = os.environ.get(RESULTS_ENVIRONMENT)
@@ -132,8 +136,13 @@ def _write_results(exit_code: int, **_: Any) -> None:
             "max_ms": entry.max_response_time,
         }
 
+    working = StatsEntry(stats, AFTER_SIGN_IN, "")
+    for entry in stats.entries.values():
+        if entry.name not in SIGNING_IN:
+            working.extend(entry)
     results = {
         "overall": figures(stats.total),
+        "after_sign_in": figures(working),
         "kinds": [figures(entry) for entry in stats.entries.values() if entry.num_requests],
         "failures": [
             f"{error.occurrences} x {error.method} {error.name}: {error.error}"

@@ -46,13 +46,6 @@ TASKS = {
     "record a concern": [kinds.CONCERN_FORM, kinds.CONCERN_POST, kinds.CONCERN_DONE],
     "answer a prompt": [kinds.PROMPT, kinds.PROMPT_POST, kinds.PROMPT_DONE],
 }
-SIGN_IN = [
-    kinds.SIGN_IN_PAGE,
-    kinds.SIGN_IN_PASSWORD,
-    kinds.SIGN_IN_CODE_PAGE,
-    kinds.SIGN_IN_CODE,
-    kinds.START_PAGE,
-]
 
 
 @pytest.fixture
@@ -89,13 +82,15 @@ def test_practitioners_under_load_get_every_page_right_and_every_write_is_kept(
 
     server_log = (tmp_path / "gunicorn.log").read_text(errors="replace")
     assert step.errors == 0, "\n".join([*step.failures, *step.exceptions, server_log[-3000:]])
-    for name in SIGN_IN:
+    for name in kinds.SIGNING_IN:
         assert step.requests_of(name) == USERS, name
     for task, names in TASKS.items():
         for name in names:
             assert step.requests_of(name) >= 1, f"{task}: no {name}"
     assert step.requests_of(kinds.SEARCH) >= 10
     assert step.overall.requests == sum(kind.requests for kind in step.kinds)
+    signing_in = sum(step.requests_of(name) for name in kinds.SIGNING_IN)
+    assert step.after_sign_in.requests == step.overall.requests - signing_in
     # What the server answered it had recorded is in the database, once each.
     concerns = Event.objects.filter(summary__startswith="Load test:")
     assert concerns.count() == step.requests_of(kinds.CONCERN_POST)
@@ -130,7 +125,8 @@ def test_the_form_token_and_the_error_messages_are_read_from_the_page() -> None:
 
 def _step(users: int, p95_ms: float) -> LoadStep:
     overall = RequestFigures("Aggregated", 100, 0, users * 1.5, 10.0, p95_ms, p95_ms, p95_ms)
-    return LoadStep(users, 60, overall, [overall], [], [], 0)
+    working = RequestFigures("after sign-in", 90, 0, users * 1.4, 10.0, p95_ms / 2, p95_ms, p95_ms)
+    return LoadStep(users, 60, overall, working, [overall], [], [], 0)
 
 
 def test_the_throughput_held_is_the_busiest_step_with_p95_under_the_limit() -> None:
@@ -139,6 +135,8 @@ def test_the_throughput_held_is_the_busiest_step_with_p95_under_the_limit() -> N
     assert held_step(steps) == steps[3]
     assert held_step(steps[:3]) == steps[1]
     assert held_step([_step(2, 300)]) is None
+    assert held_step(steps, after_sign_in=True) == steps[3]
+    assert held_step([_step(2, 300), _step(4, 590)], after_sign_in=True).users == 4
     assert LoadStep.from_dict(steps[0].to_dict()) == steps[0]
 
 
