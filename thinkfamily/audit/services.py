@@ -19,6 +19,19 @@ CHAIN_LOCK = 0x6175646974
 VERIFY_CHUNK_SIZE = 2000
 
 
+def audit_chain_hold() -> None:
+    """Take the audit trail's lock now, until the transaction ends (a no-op on SQLite).
+
+    ``audit_record`` takes it anyway; a service that will write an entry
+    takes it first when it also locks rows that work already holding the
+    trail (an import, a merge) goes on to lock, so the two wait for each
+    other in the same order instead of deadlocking.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
+
+
 def audit_record(
     *,
     actor: User | None,
@@ -42,9 +55,7 @@ def audit_record(
     of a command's ``audit_context``; none for other system work.
     """
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
+        audit_chain_hold()
         last = AuditEvent.objects.order_by("-id").only("entry_hash").first()
         entry = AuditEvent(
             occurred_at=timezone.now(),

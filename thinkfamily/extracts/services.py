@@ -29,15 +29,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
 from thinkfamily.accounts.models import Agency, User
 from thinkfamily.audit.models import AuditEvent
-from thinkfamily.audit.services import audit_record
+from thinkfamily.audit.services import audit_chain_hold, audit_record
 from thinkfamily.core.bulk import bulk_insert, bulk_update, in_chunks, reserve_ids
 from thinkfamily.core.errors import ApplicationError
+from thinkfamily.core.retry import retrying_atomic
 from thinkfamily.events.models import Event
 from thinkfamily.extracts.models import ImportRun
 from thinkfamily.extracts.reader import (
@@ -687,6 +688,88 @@ def rows_import(
     )
 
 
+@retrying_atomic
+def _write(
+    extract: _Extract,
+    run: ImportRun,
+    *,
+    errors: list[RowError],
+    started_by: User | None,
+    progress: Progress,
+    today: dt.date | None,
+) -> dict[str, int]:
+    """Write a validated extract in one transaction; what was written, counted.
+
+    Run again from the start if PostgreSQL ends the transaction as a deadlock:
+    an import locks people in several rounds (merging, then raising prompts
+    over every recent concern) while holding the audit trail's lock, and a
+    practitioner recording a concern at that moment may hold one of those
+    children and wait for the audit trail.
+    """
+    agency_ids = _agencies(extract)
+    changes = _update_records(extract.records.rows, agency_ids, run, progress)
+    # Events alone change nobody's identity or family: there is nothing to link.
+    events_only = not extract.records.rows and not extract.relationships.rows
+    linked = (
+        LinkResult(method="nothing to link")
+        if events_only
+        else records_link(
+            touched_record_pks=changes.updated_pks,
+            pending=changes.pending(),
+            pending_relationships=changes.relationships(extract.relationships.rows, agency_ids),
+            actor=started_by,
+            progress=progress,
+        )
+    )
+    progress.stage("Storing new records")
+    _insert_records(changes, linked)
+    counts = {
+        "records_created": len(changes.new_rows),
+        "records_updated": len(changes.updated_pks),
+        "records_unchanged": changes.unchanged,
+    }
+    counts |= _write_relationships(extract.relationships.rows, agency_ids, progress)
+    counts |= {
+        "people_created": linked.people_created,
+        "people_updated": linked.people_updated,
+        "people_removed": linked.people_removed,
+        "people_merged": linked.people_merged,
+        "records_relinked": linked.records_relinked,
+        "identifier_conflicts": len(linked.conflicts),
+        "identifiers_withheld": linked.identifiers_withheld,
+        "pairs_for_review": linked.review_pairs,
+    }
+    counts |= _write_events(extract.events.rows, agency_ids, progress)
+    pushed_concerns = _concerns_among(extract.events.rows, agency_ids) if events_only else None
+    counts |= _form_households(events_only, today, progress)
+    counts["rejects"] = len(errors)
+    # Concerns in this extract prompt exactly as on a form; and children or adults
+    # this extract brought into a family with a recent concern are prompted too.
+    progress.stage("Raising Think Sibling prompts")
+    # Hold the audit trail (to commit) before reading the recent concerns: a concern being
+    # recorded takes it before reading its family, so it is either stored before this read
+    # or waits for this import to commit; never raised over the families as they were.
+    audit_chain_hold()
+    prompts = prompts_reconcile(
+        joined_since=None if events_only else run.started_at,
+        concerns=pushed_concerns,
+        now=_noon(today) if today else None,
+        actor=started_by,
+        actor_label="system: import",
+    )
+    counts |= {
+        "sibling_prompts_created": prompts.sibling_prompts_created,
+        "concerns_added_to_open_prompts": prompts.concerns_added_to_open_prompts,
+        "new_adult_prompts_created": prompts.new_adult_prompts_created,
+    }
+    status = ImportRun.Status.PARTIAL if errors else ImportRun.Status.SUCCEEDED
+    _finish(run, status, counts)
+    _audit(run, counts)
+    # PostgreSQL checks every foreign key of the new rows now, at commit.
+    progress.stage("Checking and committing")
+    return counts
+
+
 def _import(
     extract: _Extract,
     run: ImportRun,
@@ -706,68 +789,9 @@ def _import(
         return ImportResult(run=run, errors=errors, counts=run.counts)
 
     try:
-        with transaction.atomic():
-            agency_ids = _agencies(extract)
-            changes = _update_records(extract.records.rows, agency_ids, run, progress)
-            # Events alone change nobody's identity or family: there is nothing to link.
-            events_only = not extract.records.rows and not extract.relationships.rows
-            linked = (
-                LinkResult(method="nothing to link")
-                if events_only
-                else records_link(
-                    touched_record_pks=changes.updated_pks,
-                    pending=changes.pending(),
-                    pending_relationships=changes.relationships(
-                        extract.relationships.rows, agency_ids
-                    ),
-                    actor=started_by,
-                    progress=progress,
-                )
-            )
-            progress.stage("Storing new records")
-            _insert_records(changes, linked)
-            counts = {
-                "records_created": len(changes.new_rows),
-                "records_updated": len(changes.updated_pks),
-                "records_unchanged": changes.unchanged,
-            }
-            counts |= _write_relationships(extract.relationships.rows, agency_ids, progress)
-            counts |= {
-                "people_created": linked.people_created,
-                "people_updated": linked.people_updated,
-                "people_removed": linked.people_removed,
-                "people_merged": linked.people_merged,
-                "records_relinked": linked.records_relinked,
-                "identifier_conflicts": len(linked.conflicts),
-                "identifiers_withheld": linked.identifiers_withheld,
-                "pairs_for_review": linked.review_pairs,
-            }
-            counts |= _write_events(extract.events.rows, agency_ids, progress)
-            pushed_concerns = (
-                _concerns_among(extract.events.rows, agency_ids) if events_only else None
-            )
-            counts |= _form_households(events_only, today, progress)
-            counts["rejects"] = len(errors)
-            # Concerns in this extract prompt exactly as on a form; and children or adults
-            # this extract brought into a family with a recent concern are prompted too.
-            progress.stage("Raising Think Sibling prompts")
-            prompts = prompts_reconcile(
-                joined_since=None if events_only else run.started_at,
-                concerns=pushed_concerns,
-                now=_noon(today) if today else None,
-                actor=started_by,
-                actor_label="system: import",
-            )
-            counts |= {
-                "sibling_prompts_created": prompts.sibling_prompts_created,
-                "concerns_added_to_open_prompts": prompts.concerns_added_to_open_prompts,
-                "new_adult_prompts_created": prompts.new_adult_prompts_created,
-            }
-            status = ImportRun.Status.PARTIAL if errors else ImportRun.Status.SUCCEEDED
-            _finish(run, status, counts)
-            _audit(run, counts)
-            # PostgreSQL checks every foreign key of the new rows now, at commit.
-            progress.stage("Checking and committing")
+        counts = _write(
+            extract, run, errors=errors, started_by=started_by, progress=progress, today=today
+        )
     except Exception:
         _finish(run, ImportRun.Status.FAILED, {})
         raise

@@ -31,7 +31,7 @@ from django.utils import timezone
 from thinkfamily.accounts.backends import ANSWER_PROMPT, RECORD_CONCERN
 from thinkfamily.accounts.models import Agency, User
 from thinkfamily.audit.models import AuditEvent
-from thinkfamily.audit.services import audit_record
+from thinkfamily.audit.services import audit_chain_hold, audit_record
 from thinkfamily.core.bulk import in_chunks
 from thinkfamily.core.errors import ApplicationError
 from thinkfamily.core.retry import retrying_atomic
@@ -587,6 +587,13 @@ def concern_record(
     if errors:
         raise ApplicationError("The concern could not be recorded.", extra=errors)
     assert by.agency_id is not None  # RECORD_CONCERN is refused to users without an agency
+    # The audit trail before any child. An import holds the trail from before it reads the
+    # recent concerns until it commits, and meanwhile locks children to raise prompts: taken
+    # last (as audit_record would), a concern holding a child would wait for the trail while
+    # the import waited for the child. Taken first, a concern is either stored before the
+    # import reads the concerns (and raised again over the families the import made) or
+    # waits for the import to commit, and reads those families itself.
+    audit_chain_hold()
     if not _hold_person(person):
         raise ApplicationError(
             f"{person} has just been merged with another record of the same person, so the "
