@@ -89,7 +89,7 @@ bench-api: install ## Benchmark the API's bulk push throughput and single-push l
 	$(THINKFAMILY) bench api --people $${BENCH_API_PEOPLE:-20000} --postgres $${BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/postgres} --write
 
 bench-load: install ## Load test: locust against gunicorn on a county of 300,000+ records, stepped users (BENCH_LOAD_PEOPLE, BENCH_LOAD_USERS, BENCH_POSTGRES); appends to docs/benchmarks.md
-	$(THINKFAMILY) bench load --people $${BENCH_LOAD_PEOPLE:-180000} --users $${BENCH_LOAD_USERS:-2,4,8,16} --postgres $${BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/postgres} --write
+	$(THINKFAMILY) bench load --people $${BENCH_LOAD_PEOPLE:-180000} --users $${BENCH_LOAD_USERS:-2,4,8,16,32} --postgres $${BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/postgres} --write
 
 clean: ## Remove the virtualenv, node_modules, built assets and local databases
 	rm -rf $(VENV) node_modules build staticfiles var

@@ -242,8 +242,8 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--users",
-            default="2,4,8,16",
-            help="load: the numbers of simulated users, one step each (default 2,4,8,16)",
+            default="2,4,8,16,32",
+            help="load: the numbers of simulated users, one step each (default 2,4,8,16,32)",
         )
         parser.add_argument(
             "--run-time", type=int, default=60, help="load: seconds of each step (default 60)"
