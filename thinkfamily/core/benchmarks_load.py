@@ -384,12 +384,13 @@ def locust_run(
     out: Path,
     spawn_rate: float | None = None,
     think_time: tuple[float, float] | None = None,
+    every_task_first: bool = False,
 ) -> LoadStep:
     """Run the locustfile headless against ``host`` for ``run_time_s`` seconds at ``users``
     users (started ``spawn_rate`` a second: by default all within about two seconds), each
     signing in with the next account of ``work`` and pausing ``think_time`` seconds (at least,
-    at most) between tasks, 0.5 to 1.5 by default; its figures, also kept as JSON under
-    ``out``."""
+    at most) between tasks, 0.5 to 1.5 by default, and, when ``every_task_first``, doing
+    each task once straight after signing in; its figures, also kept as JSON under ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     results = out / f"users-{users}.json"
     results.unlink(missing_ok=True)
@@ -403,6 +404,8 @@ def locust_run(
     environment = os.environ | {WORK_ENVIRONMENT: str(work), RESULTS_ENVIRONMENT: str(results)}
     if think_time:
         environment["THINKFAMILY_LOAD_THINK_TIME"] = f"{think_time[0]},{think_time[1]}"
+    if every_task_first:
+        environment["THINKFAMILY_LOAD_EVERY_TASK_FIRST"] = "1"
     finished = subprocess.run(
         command,
         env=environment,

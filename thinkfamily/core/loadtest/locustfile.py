@@ -85,6 +85,9 @@ THINK_TIME = tuple(
 )
 #: Where to write the run's figures when it ends (JSON), for ``benchmarks_load.locust_run``.
 RESULTS_ENVIRONMENT = "THINKFAMILY_LOAD_RESULTS"
+#: When set, each user does each task once straight after signing in, so a short run on
+#: a slow machine still does every kind (the CI test sets it; the benchmark does not).
+EVERY_TASK_FIRST_ENVIRONMENT = "THINKFAMILY_LOAD_EVERY_TASK_FIRST"
 #: What the TLS proxy in front of the server adds to every request it passes on.
 _PROXIED = {"X-Forwarded-Proto": "https"}
 
@@ -180,6 +183,15 @@ class Practitioner(FastHttpUser):
         self.client.cookiejar.set_policy(_BehindTheProxy())
         if not self._sign_in():
             raise StopUser()
+        if os.environ.get(EVERY_TASK_FIRST_ENVIRONMENT):
+            for first in (
+                self.search,
+                self.person_page,
+                self.family_page,
+                self.record_a_concern,
+                self.answer_a_prompt,
+            ):
+                first()
 
     # -- signing in ----------------------------------------------------------
 
