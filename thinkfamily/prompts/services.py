@@ -647,6 +647,10 @@ def prompt_answer(
     is not one of the three, the action taken, the note or the referral is
     missing, or somebody has answered already.
     """
+    # The audit trail before the prompt, as concern_record takes it before the children: a
+    # concern adding itself to this prompt holds the trail and, at commit, checks its
+    # trigger's key against this prompt's row, so locking the prompt first would deadlock.
+    audit_chain_hold()
     locked = Prompt.objects.select_for_update().get(pk=prompt.pk)
     if not by.has_perm(ANSWER_PROMPT, locked):
         raise ApplicationError("Only someone in an agency this prompt was sent to may answer it.")

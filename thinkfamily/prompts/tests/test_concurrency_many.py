@@ -228,3 +228,32 @@ def test_two_agencies_answering_one_prompt_at_once_on_the_web_one_is_shown_the_r
     loser = next(page for code, page in statuses.values() if code == 400)
     assert "This prompt was already answered by" in loser
     assert answers_of(prompt) == 1
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_a_prompt_answered_while_a_new_concern_reaches_it_both_complete(attempt):
+    """The health visitor answers Ben's prompt as the GP records a second concern about Ava.
+
+    Either the concern joins the open prompt before it is answered, or it finds
+    the prompt answered and raises a new one: both are stored either way.
+    """
+    family = carter_family()
+    prompt = a_sibling_prompt_for_two_agencies(family)
+    health_visitor, gp = make_user(family.hv), make_user(family.gp)
+
+    outcomes = at_once([
+        lambda: prompt_answer(
+            prompt=prompt, by=health_visitor, response=Prompt.Response.NO_CONCERN,
+            note="Seen at home; well cared for.",
+        ),
+        lambda: record(family.ava, gp),
+    ])  # fmt: skip
+
+    assert outcomes == ["done", "done"], outcomes
+    assert Prompt.objects.get(pk=prompt.pk).status == Prompt.Status.ANSWERED
+    assert answers_of(prompt) == 1
+    second = Event.objects.filter(event_type="concern").latest("pk")
+    assert PromptTrigger.objects.filter(event=second, prompt__person=family.ben).count() == 1
+    keys = list(Prompt.objects.open().values_list("person_id", "kind", "episode_key"))
+    assert len(keys) == len(set(keys))
+    assert audit_chain_verify().intact
