@@ -2,10 +2,11 @@
 
 Each piece of work runs on its own thread with its own database connection,
 all released together by a barrier, and each scenario is repeated so a race
-has a chance to show. On PostgreSQL the writers meet at row locks (the
-children in ``prompts.services._lock_people``, the prompt in
-``prompt_answer``, the last audit entry); on SQLite the IMMEDIATE transaction
-makes each writer wait for the one before. Either way the outcome must be
+has a chance to show. On PostgreSQL the writers meet first at the audit
+trail's lock (``audit_chain_hold``, taken before any child or prompt), then
+at the row locks on the children (``prompts.services._lock_people``) or the
+prompt (``prompt_answer``); on SQLite the IMMEDIATE transaction makes each
+writer wait for the one before. Either way the outcome must be
 one a sequential run could have produced.
 """
 
