@@ -22,7 +22,10 @@ SUMMARY = "Arrived hungry and in the same clothes all week."
 @pytest.fixture
 def family():
     family = carter_family()
-    sibling_prompts_raise(concerns=[concern(family.ava, family.school, dt.date.today())])
+    # Yesterday, not today: a concern "today at 10:00" lies in the future before 10:00,
+    # and a concern in the future raises nothing and is in no report.
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    sibling_prompts_raise(concerns=[concern(family.ava, family.school, yesterday)])
     return family
 
 
@@ -156,13 +159,14 @@ def test_response_rates_are_for_partnership_managers_only(client, family):
 
 
 def test_invisible_children_lists_unseen_children_of_a_family_with_a_concern(client, family):
-    make_event(family.ava, family.school, occurred_on=dt.date.today(), seen_in_person=True)
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    make_event(family.ava, family.school, occurred_on=yesterday, seen_in_person=True)
     worker = make_user(family.csc, User.Role.CSC_WORKER)
     page = signed_in(client, worker).get(reverse("prompts:invisible_children"))
     assert page.status_code == 200
     text = page.text
     assert "Ben Carter" in text and "Eve Ward" in text
-    assert "Ava Carter" not in text  # seen today
+    assert "Ava Carter" not in text  # seen yesterday
     assert "Gus Doyle" not in text  # not in a household with the concern
     assert text.index("Ben Carter") < text.index("Eve Ward")  # preschool first
 

@@ -10,6 +10,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from thinkfamily.accounts.backends import ACT_ON_REFERRAL
 from thinkfamily.accounts.models import User
@@ -390,12 +391,13 @@ def test_the_visit_intention_needs_when_and_how_or_why_not(client, family):
     assert error_summary_links(told) == ["#id_communicated_on", "#id_how"]
     not_told = step(client, referral, "record_visit_intention", communicated="no")
     assert error_summary_links(not_told) == ["#id_reason_not"]
+    today = timezone.localdate()  # not a fixed date: the family must be told after the decision
     done = step(
         client,
         referral,
         "record_visit_intention",
         communicated="yes",
-        communicated_on="26 11 2026",
+        communicated_on=f"{today:%d %m %Y}",
         how="phone",
     )
     assert done.status_code == 302
