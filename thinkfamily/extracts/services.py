@@ -59,7 +59,7 @@ from thinkfamily.extracts.reader import (
     read_file,
     read_rows,
 )
-from thinkfamily.matching.services import LinkableRecord, LinkResult, records_link
+from thinkfamily.matching.services import LinkableRecord, LinkResult, link_audit, records_link
 from thinkfamily.people.models import AgencyRecord, AgencyRecordVersion, Household, Relationship
 from thinkfamily.people.services import households_rebuild
 from thinkfamily.prompts.services import prompts_reconcile
@@ -719,6 +719,7 @@ def _write(
             pending_relationships=changes.relationships(extract.relationships.rows, agency_ids),
             actor=started_by,
             progress=progress,
+            audit=False,  # written with the import's own entries, at the end
         )
     )
     progress.stage("Storing new records")
@@ -749,7 +750,10 @@ def _write(
     # Hold the audit trail (to commit) before reading the recent concerns: a concern being
     # recorded takes it before reading its family, so it is either stored before this read
     # or waits for this import to commit; never raised over the families as they were.
+    # Not earlier: every audited page view waits while the trail is held, so the import
+    # writes its entries (the link's too) only now, in its last stage.
     audit_chain_hold()
+    link_audit(linked, actor=started_by)
     prompts = prompts_reconcile(
         joined_since=None if events_only else run.started_at,
         concerns=pushed_concerns,

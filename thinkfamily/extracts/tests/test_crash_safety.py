@@ -137,8 +137,7 @@ def end_state() -> dict[str, Any]:
             (person_key.get(membership.person_id, ()), membership.role)
         )
     prompts = sorted(
-        (p.kind, person_key.get(p.person_id, ()), p.status)
-        for p in Prompt.objects.all()
+        (p.kind, person_key.get(p.person_id, ()), p.status) for p in Prompt.objects.all()
     )
     return {
         "records": records,

@@ -324,6 +324,37 @@ def test_import_is_audited(tmp_path):
     assert entry.detail["records_created"] == 3
 
 
+class _AuditAtEachStage:
+    """An import's progress that notes how many audit entries exist as each stage starts."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, int] = {}
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        self.entries[name] = AuditEvent.objects.count()
+
+    def advance(self, count: int) -> None:
+        pass
+
+
+def test_an_import_writes_to_the_audit_trail_only_in_its_last_stage(tmp_path):
+    """On PostgreSQL an entry holds the trail's lock until the import commits, and every
+    audited page view appends to the trail: an entry written early (linkage's) left
+    practitioners' pages waiting for the rest of the import, minutes on a county."""
+    before = AuditEvent.objects.count()
+    watch = _AuditAtEachStage()
+
+    extract_import(path=family_extract(tmp_path), progress=watch)
+
+    stages = list(watch.entries)
+    last = stages.index("Raising Think Sibling prompts")
+    assert {stage: watch.entries[stage] for stage in stages[: last + 1]} == dict.fromkeys(
+        stages[: last + 1], before
+    )
+    actions = AuditEvent.objects.values_list("action", flat=True)
+    assert {AuditEvent.Action.LINK, AuditEvent.Action.IMPORT} <= set(actions)
+
+
 def test_event_times_keep_their_instant_and_a_bare_date_is_local_midnight(tmp_path):
     folder = write_extract(
         tmp_path,

@@ -8,7 +8,7 @@
 """
 
 from thinkfamily.matching.records import LinkableRecord
-from thinkfamily.matching.services.linking import LinkResult, records_link
+from thinkfamily.matching.services.linking import LinkResult, link_audit, records_link
 from thinkfamily.matching.services.merging import merge_undo, merge_undo_refusal, people_merge
 from thinkfamily.matching.services.review import (
     candidate_confirm,
@@ -22,6 +22,7 @@ __all__ = [
     "candidate_confirm",
     "candidate_defer",
     "candidate_reject",
+    "link_audit",
     "merge_undo",
     "merge_undo_refusal",
     "people_merge",

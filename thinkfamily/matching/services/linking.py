@@ -214,6 +214,7 @@ def records_link(
     retrain: bool = False,
     engine: str = "duckdb",
     progress: Progress | None = None,
+    audit: bool = True,
 ) -> LinkResult:
     """Link every agency record to the right person and update the people it touches.
 
@@ -225,7 +226,11 @@ def records_link(
     with the rest, and ``person_of_pending`` says which person to insert each
     with, which spares rewriting every new row. ``retrain`` learns the model
     afresh from the records (and the reviewers' decisions) and saves it.
-    Running it twice in a row changes nothing the second time.
+    Running it twice in a row changes nothing the second time. With
+    ``audit=False`` the caller writes the link's audit entry (``link_audit``)
+    when it is ready to: an import does so in its last stage, because on
+    PostgreSQL an entry holds the audit trail's lock until commit, and every
+    audited page view needs that lock for a moment.
     """
     progress = progress or _Silent()
     touched = (touched_record_pks or set()) | {record.pk for record in pending}
@@ -265,24 +270,31 @@ def records_link(
     if result.method.startswith("identifiers and model"):
         progress.stage("Queueing uncertain pairs for review")
         result.review_pairs = candidates_queue(linked, records, result.person_of_pending)
-    if result.people_created or result.records_relinked or result.people_removed:
-        audit_record(
-            actor=actor,
-            actor_label="" if actor else "system: linkage",
-            action=AuditEvent.Action.LINK,
-            detail={
-                "method": result.method,
-                "people_created": result.people_created,
-                "people_updated": result.people_updated,
-                "people_removed": result.people_removed,
-                "people_merged": result.people_merged,
-                "records_relinked": result.records_relinked,
-                "identifier_conflicts": len(result.conflicts),
-                "identifiers_withheld": result.identifiers_withheld,
-                "review_pairs": result.review_pairs,
-            },
-        )
+    if audit:
+        link_audit(result, actor=actor)
     return result
+
+
+def link_audit(result: LinkResult, *, actor: User | None) -> None:
+    """Put a link that changed who is who on the audit trail (one that changed nothing is not)."""
+    if not (result.people_created or result.records_relinked or result.people_removed):
+        return
+    audit_record(
+        actor=actor,
+        actor_label="" if actor else "system: linkage",
+        action=AuditEvent.Action.LINK,
+        detail={
+            "method": result.method,
+            "people_created": result.people_created,
+            "people_updated": result.people_updated,
+            "people_removed": result.people_removed,
+            "people_merged": result.people_merged,
+            "records_relinked": result.records_relinked,
+            "identifier_conflicts": len(result.conflicts),
+            "identifiers_withheld": result.identifiers_withheld,
+            "review_pairs": result.review_pairs,
+        },
+    )
 
 
 def _merge_whole_people(
