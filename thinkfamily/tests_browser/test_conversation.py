@@ -10,7 +10,10 @@ once without.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from thinkfamily.accounts.models import User
@@ -58,7 +61,8 @@ def the_what_if_journey(page: Page, family: Family) -> None:
     page.goto(family.home.get_absolute_url())
     page.get_by_role("link", name="Record a conversation").click()
     page.get_by_role("radio", name="“What If” discussion").check()
-    page.get_by_label("When was it held?").fill("26 11 2026")
+    today = timezone.localdate()  # never a fixed date: the tests run on any day
+    page.get_by_label("When was it held?").fill(f"{today:%d %m %Y}")
     expect(page.get_by_role("checkbox", name="Ava Carter")).to_be_checked()
     expect(page.get_by_role("checkbox", name="Ben Carter")).to_be_checked()
     page.get_by_role("checkbox", name="Baby Carter").uncheck()  # unborn; midwifery not present
@@ -70,7 +74,7 @@ def the_what_if_journey(page: Page, family: Family) -> None:
     )
     page.get_by_label("Action 1: what is to be done").fill("Weigh Ben at home.")
     page.get_by_label("Action 1: agency that owns it").select_option(label="North Health Visiting")
-    page.get_by_label("Action 1: due date").fill("4 12 2026")
+    page.get_by_label("Action 1: due date").fill(f"{today + dt.timedelta(days=7):%d %m %Y}")
     page.get_by_role("button", name="Record and circulate").click()
     expect(page.get_by_text("Conversation recorded and circulated")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text(

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from thinkfamily.accounts.models import User
@@ -144,7 +145,8 @@ def social_worker_takes_it_through_every_step(page: Page, *, screenshot_it: bool
     page.get_by_role(
         "group", name="Has the family been told that children's social care intends to visit?"
     ).get_by_role("radio", name="Yes", exact=True).check()
-    page.get_by_label("When were they told?").fill("26 11 2026")
+    # Today, never a fixed date: the family cannot be told before the referral arrived.
+    page.get_by_label("When were they told?").fill(f"{timezone.localdate():%d %m %Y}")
     page.get_by_role("radio", name="By phone").check()
     page.get_by_role("button", name="Record visit intention").click()
     banner(page, "Visit intention recorded.")
