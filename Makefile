@@ -67,7 +67,7 @@ format: install ## ruff: fix what can be fixed and format
 typecheck: install ## mypy on the services, selectors and pure packages
 	$(BIN)/mypy thinkfamily/*/services.py thinkfamily/*/selectors.py thinkfamily/matching/services/*.py thinkfamily/matching/deterministic.py thinkfamily/extracts/reader.py thinkfamily/linkage/*.py \
 		thinkfamily/families/genogram.py thinkfamily/people/family.py thinkfamily/prompts/visibility.py \
-		thinkfamily/prompts/rules.py thinkfamily/core/working_days.py thinkfamily/core/benchmarks_load.py \
+		thinkfamily/prompts/rules.py thinkfamily/core/working_days.py thinkfamily/core/benchmarks_load.py thinkfamily/core/databases.py \
 		thinkfamily/referrals/annex_a.py thinkfamily/referrals/measures.py \
 		thinkfamily/learning/timescales.py thinkfamily/learning/indicators.py thinkfamily/learning/charts.py \
 		thinkfamily/learning/ingest thinkfamily/learning/vocabulary.py thinkfamily/learning/public.py \

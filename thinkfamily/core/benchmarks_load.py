@@ -63,7 +63,6 @@ __all__ = [
     "P95_LIMIT_MS",
     "LoadStep",
     "RequestFigures",
-    "database_url_of",
     "gunicorn_serving",
     "held_step",
     "load_work_prepare",
@@ -220,18 +219,6 @@ def step_work_write(work: dict[str, Any], accounts: slice, path: Path) -> Path:
 
 # ---------------------------------------------------------------------------
 # 2. The server
-
-
-def database_url_of(settings_dict: dict[str, Any]) -> str:
-    """A ``DATABASE_URL`` for another process to reach the database of ``settings_dict``."""
-    if settings_dict["ENGINE"] == "django.db.backends.sqlite3":
-        return f"sqlite:///{settings_dict['NAME']}"
-    user = settings_dict.get("USER") or ""
-    if settings_dict.get("PASSWORD"):
-        user += f":{settings_dict['PASSWORD']}"
-    host = settings_dict.get("HOST") or "127.0.0.1"
-    port = settings_dict.get("PORT") or 5432
-    return f"postgres://{user}@{host}:{port}/{settings_dict['NAME']}"
 
 
 def _free_port() -> int:

@@ -26,7 +26,6 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from django.apps import apps
@@ -39,6 +38,7 @@ from thinkfamily.audit.models import AuditEvent
 from thinkfamily.audit.services import audit_record
 from thinkfamily.core import backup
 from thinkfamily.core.backup import database_backup, database_restore, manifest_path_for
+from thinkfamily.core.databases import database_url_of
 from thinkfamily.core.errors import ApplicationError
 from thinkfamily.events.models import Event
 from thinkfamily.people.models import AgencyRecord, Person
@@ -121,20 +121,9 @@ def contents_of(settings_dict: dict[str, object]) -> dict[str, Any]:
     return json.loads(dumped.stdout.splitlines()[-1])  # after any banner the shell prints
 
 
-def database_url(settings_dict: dict[str, object]) -> str:
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings_dict['NAME']}"
-    user = quote(str(settings_dict.get("USER") or ""))
-    password = quote(str(settings_dict.get("PASSWORD") or ""))
-    credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
-    host = settings_dict.get("HOST") or "127.0.0.1"
-    port = settings_dict.get("PORT") or 5432
-    return f"postgres://{credentials}{host}:{port}/{settings_dict['NAME']}"
-
-
 def thinkfamily(*args: str, settings_dict: dict[str, object]) -> subprocess.CompletedProcess[str]:
     """Run ``thinkfamily ARGS`` in its own process against the database of ``settings_dict``."""
-    environment = {**os.environ, "DATABASE_URL": database_url(settings_dict)}
+    environment = {**os.environ, "DATABASE_URL": database_url_of(settings_dict)}
     return subprocess.run(
         [str(THINKFAMILY), *args], env=environment, capture_output=True, text=True, timeout=300
     )

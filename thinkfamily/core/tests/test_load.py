@@ -23,13 +23,13 @@ from django.utils import timezone
 from thinkfamily.core.benchmarks_load import (
     LoadStep,
     RequestFigures,
-    database_url_of,
     gunicorn_serving,
     held_step,
     load_work_prepare,
     locust_run,
     step_work_write,
 )
+from thinkfamily.core.databases import database_url_of
 from thinkfamily.core.loadtest import checks as kinds
 from thinkfamily.events.models import Event
 from thinkfamily.extracts.services import extract_import

@@ -24,6 +24,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from thinkfamily.core.databases import database_url_of
 from thinkfamily.events.models import Event
 from thinkfamily.extracts.models import ImportRun
 from thinkfamily.people.models import AgencyRecord, HouseholdMembership, Person, Relationship
@@ -33,14 +34,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 #: Big enough that linking and writing take a few seconds, so a kill lands inside them.
 PEOPLE = 2500
-
-
-def _database_url() -> str:
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings['NAME']}"
-    host, port = settings["HOST"] or "127.0.0.1", settings["PORT"] or 5432
-    return f"postgres://{settings['USER']}@{host}:{port}/{settings['NAME']}"
 
 
 #: The ``thinkfamily`` command beside this Python, as an operator runs it.
@@ -53,7 +46,7 @@ def _command(*args: str, model: Path) -> list[str]:
 
 def _environment(model: Path) -> dict[str, str]:
     return os.environ | {
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url_of(connection.settings_dict),
         "THINKFAMILY_LINKAGE_MODEL": str(model),
         "DJANGO_SETTINGS_MODULE": "thinkfamily.settings",
     }

@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from thinkfamily.accounts.models import User
 from thinkfamily.audit.services import audit_chain_verify
+from thinkfamily.core.databases import database_url_of
 from thinkfamily.events.models import Event
 from thinkfamily.extracts.models import ImportRun
 from thinkfamily.people.family import family_graph_load
@@ -49,21 +50,13 @@ THINKFAMILY = str(Path(sys.executable).with_name("thinkfamily"))
 PEOPLE = 400
 
 
-def _database_url() -> str:
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings['NAME']}"
-    host, port = settings["HOST"] or "127.0.0.1", settings["PORT"] or 5432
-    return f"postgres://{settings['USER']}@{host}:{port}/{settings['NAME']}"
-
-
 def _import(extract: Path, model: Path) -> subprocess.Popen[str]:
     connection.close()  # this process holds no lock while the import runs
     return subprocess.Popen(
         [THINKFAMILY, "import", str(extract), "--no-progress"],
         env=os.environ
         | {
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": database_url_of(connection.settings_dict),
             "THINKFAMILY_LINKAGE_MODEL": str(model),
             "DJANGO_SETTINGS_MODULE": "thinkfamily.settings",
         },

@@ -17,17 +17,15 @@ chains, and every merge that happened can be undone, newest first.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from thinkfamily.accounts.models import User
 from thinkfamily.audit.services import audit_chain_verify
-from thinkfamily.core.errors import ApplicationError
+from thinkfamily.core.tests.concurrently import at_once
 from thinkfamily.events.models import Event
 from thinkfamily.matching.models import CandidatePair, Merge
 from thinkfamily.matching.services import candidate_confirm, merge_undo, people_merge
@@ -39,36 +37,6 @@ from thinkfamily.prompts.services import concern_record
 from thinkfamily.prompts.tests.family import Family, carter_family
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def at_once(actions: list[Callable[[], object]]) -> list[str]:
-    """Run each action on its own thread and connection, all released at the same instant.
-
-    One outcome per action, in the order given: "done", the message of an
-    ApplicationError, or "crashed: ..." for anything else.
-    """
-    barrier = threading.Barrier(len(actions))
-    outcomes = [""] * len(actions)
-
-    def run(index: int, action: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            action()
-            outcomes[index] = "done"
-        except ApplicationError as error:
-            outcomes[index] = error.message
-        except BaseException as error:  # reported to the test, not lost in the thread
-            outcomes[index] = f"crashed: {error!r}"
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread is still waiting"
-    return outcomes
 
 
 @dataclass
@@ -171,10 +139,10 @@ def test_two_pairs_sharing_a_person_confirmed_at_once_merge_cleanly_and_undo(att
     bens = three_bens()
     before = everything()
 
-    outcomes = at_once([
+    outcomes = at_once(
         lambda: candidate_confirm(candidate=bens.ben_and_benjamin, by=bens.manager),
         lambda: candidate_confirm(candidate=bens.benjamin_and_benny, by=bens.other_manager),
-    ])  # fmt: skip
+    )  # fmt: skip
 
     assert not any(o.startswith("crashed") for o in outcomes), outcomes
     assert "done" in outcomes, outcomes
@@ -197,10 +165,10 @@ def test_the_same_pair_confirmed_twice_at_once_merges_once(attempt):
     bens = three_bens()
     before = everything()
 
-    outcomes = at_once([
+    outcomes = at_once(
         lambda: candidate_confirm(candidate=bens.ben_and_benjamin, by=bens.manager),
         lambda: candidate_confirm(candidate=bens.ben_and_benjamin, by=bens.other_manager),
-    ])  # fmt: skip
+    )  # fmt: skip
 
     assert sorted(outcomes) == [
         "This pair has already been decided (the same person).",
@@ -220,7 +188,7 @@ def test_the_same_two_people_merged_twice_at_once_merge_once(attempt):
     def merge() -> Merge:
         return people_merge(survivor=ben, absorbed=bens.benjamin, rule=Merge.Rule.MANUAL)
 
-    outcomes = at_once([merge, merge])
+    outcomes = at_once(merge, merge)
 
     assert sorted(outcomes) == [
         "One of the two people no longer exists: it may have been merged.",
@@ -243,11 +211,11 @@ def test_concerns_recorded_while_a_brother_is_merged_prompt_the_merged_child_onc
     family = bens.family
     before = everything()
 
-    outcomes = at_once([
+    outcomes = at_once(
         lambda: candidate_confirm(candidate=bens.ben_and_benjamin, by=bens.manager),
         record_concern(family.ava, make_user(family.school)),
         record_concern(family.gus, make_user(family.police)),
-    ])  # fmt: skip
+    )  # fmt: skip
 
     assert outcomes == ["done", "done", "done"], outcomes
     assert_sound(before, merges=1)
@@ -268,10 +236,10 @@ def test_a_concern_about_a_person_being_merged_away_is_kept_or_refused_cleanly(a
     before = everything()
     police_officer = make_user(family.police)
 
-    outcomes = at_once([
+    outcomes = at_once(
         lambda: candidate_confirm(candidate=bens.ben_and_benjamin, by=bens.manager),
         record_concern(bens.benjamin, police_officer),
-    ])  # fmt: skip
+    )  # fmt: skip
 
     assert outcomes[0] == "done", outcomes
     assert not outcomes[1].startswith("crashed"), outcomes

@@ -12,18 +12,16 @@ one a sequential run could have produced.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from thinkfamily.accounts.models import User
 from thinkfamily.audit.models import AuditEvent
 from thinkfamily.audit.services import audit_chain_verify
-from thinkfamily.core.errors import ApplicationError
+from thinkfamily.core.tests.concurrently import at_once
 from thinkfamily.events.models import Event
 from thinkfamily.people.models import Person
 from thinkfamily.people.tests.factories import make_user
@@ -32,37 +30,6 @@ from thinkfamily.prompts.services import concern_record, prompt_answer
 from thinkfamily.prompts.tests.family import Family, carter_family
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def at_once(actions: list[Callable[[], object]]) -> list[str]:
-    """Run each action on its own thread and connection, all released at the same instant.
-
-    Returns one outcome per action, in no particular order: "done", the
-    message of an ApplicationError (a refusal the user is shown), or
-    "crashed: ..." for anything else.
-    """
-    barrier = threading.Barrier(len(actions))
-    outcomes: list[str] = []
-
-    def run(action: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            action()
-            outcomes.append("done")
-        except ApplicationError as error:
-            outcomes.append(error.message)
-        except BaseException as error:  # reported to the test, not lost in the thread
-            outcomes.append(f"crashed: {error!r}")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread is still waiting"
-    return outcomes
 
 
 def eight_concerns(family: Family) -> list[tuple[Person, User]]:
@@ -135,7 +102,7 @@ def test_eight_practitioners_recording_at_once_raise_exactly_the_prompts_one_at_
     recordings = eight_concerns(family)
     concerns_before = Event.objects.count()
 
-    outcomes = at_once([lambda p=person, u=user: record(p, u) for person, user in recordings])
+    outcomes = at_once(*[lambda p=person, u=user: record(p, u) for person, user in recordings])
 
     assert outcomes == ["done"] * 8
     assert Event.objects.count() - concerns_before == 8
@@ -188,7 +155,7 @@ def test_two_agencies_answering_one_prompt_at_once_one_wins_and_the_other_is_tol
             prompt=prompt, by=user, response=response, note=note, action_taken=note
         )
 
-    outcomes = at_once([answer(health_visitor), answer(gp)])
+    outcomes = at_once(answer(health_visitor), answer(gp))
 
     assert outcomes.count("done") == 1, outcomes
     refusal = next(o for o in outcomes if o != "done")
@@ -221,7 +188,7 @@ def test_two_agencies_answering_one_prompt_at_once_on_the_web_one_is_shown_the_r
 
         return post
 
-    outcomes = at_once([answer_on_the_web(health_visitor), answer_on_the_web(gp)])
+    outcomes = at_once(answer_on_the_web(health_visitor), answer_on_the_web(gp))
 
     assert outcomes == ["done", "done"]
     codes = sorted(code for code, _ in statuses.values())
@@ -242,13 +209,13 @@ def test_a_prompt_answered_while_a_new_concern_reaches_it_both_complete(attempt)
     prompt = a_sibling_prompt_for_two_agencies(family)
     health_visitor, gp = make_user(family.hv), make_user(family.gp)
 
-    outcomes = at_once([
+    outcomes = at_once(
         lambda: prompt_answer(
             prompt=prompt, by=health_visitor, response=Prompt.Response.NO_CONCERN,
             note="Seen at home; well cared for.",
         ),
         lambda: record(family.ava, gp),
-    ])  # fmt: skip
+    )  # fmt: skip
 
     assert outcomes == ["done", "done"], outcomes
     assert Prompt.objects.get(pk=prompt.pk).status == Prompt.Status.ANSWERED

@@ -8,42 +8,15 @@ that someone else got there first. Runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
-from thinkfamily.core.errors import ApplicationError
+from thinkfamily.core.tests.concurrently import at_once
 from thinkfamily.prompts.tests.family import carter_family
 from thinkfamily.referrals.models import Referral
 from thinkfamily.referrals.services import referral_acknowledge, referral_confirm_family_awareness
 from thinkfamily.referrals.tests.helpers import gp_refers, social_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def at_once(*actions) -> list[str]:
-    barrier = threading.Barrier(len(actions))
-    outcomes: list[str] = []
-
-    def run(action):
-        try:
-            barrier.wait(timeout=10)
-            action()
-            outcomes.append("done")
-        except ApplicationError as error:
-            outcomes.append(error.message)
-        except BaseException as error:  # reported, not lost in the thread
-            outcomes.append(f"crashed: {error!r}")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
 
 
 @pytest.mark.parametrize("attempt", range(3))

@@ -340,6 +340,26 @@ class Command(BaseCommand):
 
     # -- shared by bench family and bench api ---------------------------------
 
+    def _county(
+        self, people: int, seed: int, *, min_records: int = 0
+    ) -> tuple[Path, Measurement | None, int]:
+        """The county taken today (generated, or reused from var/), its synth step, its records.
+
+        Warns when it holds fewer than ``min_records`` agency records: figures on a
+        smaller county are not the ones the benchmark is for.
+        """
+        county, synth = _cached_county(people, seed, dt.date.today(), dict(os.environ))
+        records = _rows(county / "records.csv")
+        self.stdout.write(f"County {county}: {records:,} agency records")
+        if records < min_records:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Fewer than the {min_records:,} records the issue asks for: "
+                    "these figures are not the benchmark's."
+                )
+            )
+        return county, synth, records
+
     def _measure_on_fresh_database(
         self, name: str, county: Path, server: str, measure: list[str], *, keep: bool
     ) -> tuple[list[Measurement], dict[str, Any]]:
@@ -398,18 +418,8 @@ class Command(BaseCommand):
         import trains its own linkage model in a temporary folder, so the run
         neither reads nor overwrites the model under var/.
         """
-        env = dict(os.environ)
-        county, synth = _cached_county(people, seed, dt.date.today(), env)
+        county, synth, records = self._county(people, seed, min_records=FAMILY_MIN_RECORDS)
         steps = [synth] if synth else []
-        records = _rows(county / "records.csv")
-        self.stdout.write(f"County {county}: {records:,} agency records")
-        if records < FAMILY_MIN_RECORDS:
-            self.stdout.write(
-                self.style.WARNING(
-                    f"Fewer than the {FAMILY_MIN_RECORDS:,} records the issue asks for: "
-                    "these figures are not the benchmark's."
-                )
-            )
         measure = ["bench", "family", "--samples", str(samples), "--seed", str(seed)]
         timed, figures = self._measure_on_fresh_database(
             "family", county, server, measure, keep=keep
@@ -543,18 +553,8 @@ class Command(BaseCommand):
         gunicorn worker load its views and the database fill its cache; its figures are
         not reported. Each step signs in accounts no other step used.
         """
-        env = dict(os.environ)
-        county, synth = _cached_county(people, seed, dt.date.today(), env)
+        county, synth, records = self._county(people, seed, min_records=FAMILY_MIN_RECORDS)
         steps = [synth] if synth else []
-        records = _rows(county / "records.csv")
-        self.stdout.write(f"County {county}: {records:,} agency records")
-        if records < FAMILY_MIN_RECORDS:
-            self.stdout.write(
-                self.style.WARNING(
-                    f"Fewer than the {FAMILY_MIN_RECORDS:,} records the issue asks for: "
-                    "these figures are not the benchmark's."
-                )
-            )
         warmup_users = 2
         accounts = warmup_users + sum(users)
         results: list[benchmarks_load.LoadStep] = []
@@ -725,11 +725,8 @@ class Command(BaseCommand):
         write: bool,
     ) -> None:
         """Synth (or reuse) the county, migrate and import it, then measure in a third process."""
-        env = dict(os.environ)
-        county, synth = _cached_county(people, seed, dt.date.today(), env)
+        county, synth, records = self._county(people, seed)
         steps = [synth] if synth else []
-        records = _rows(county / "records.csv")
-        self.stdout.write(f"County {county}: {records:,} agency records")
         measure = ["bench", "api", "--seed", str(seed), "--samples", str(samples)]
         measure += ["--batches", str(batches), "--batch-size", str(batch_size)]
         timed, figures = self._measure_on_fresh_database("api", county, server, measure, keep=keep)
