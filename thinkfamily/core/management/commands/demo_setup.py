@@ -1,6 +1,10 @@
 """``thinkfamily demo_setup``: create the demo logins, set the scene and print how to try it."""
 
+import io
+from pathlib import Path
+
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from thinkfamily.accounts.models import User
@@ -137,4 +141,13 @@ class Command(BaseCommand):
                 "csc.manager and open Review to compare two records side by side"
                 + (", or Merges to undo a merge." if linkage.merge else ".")
             )
+        backup = Path(settings.VAR_DIR) / "demo-backup"
+        call_command("backup", str(backup), stdout=io.StringIO())
+        self.stdout.write(
+            f"Operations: the demo database was just backed up to {backup} (its manifest, with "
+            f"every table's row count and the audit chain's last hash, is {backup}.json; the "
+            f"backup is on the audit trail). 'thinkfamily restore {backup}' puts it back into "
+            "an empty database, and 'make bench-load' runs the load test on a county of "
+            "300,000 records (docs/operations.md)."
+        )
         self.stdout.write("")
