@@ -8,7 +8,10 @@ class ImportRun(models.Model):
     """One import of an agency extract: where it came from, how it ended, what it changed.
 
     A run that found bad rows and wrote nothing is kept too, so the partnership
-    can see that an agency's extract was refused and why.
+    can see that an agency's extract was refused and why. A run is stored when
+    it ends, or, when it writes, in the same transaction as what it writes: an
+    import killed part-way leaves no run behind, just as it leaves no records,
+    so "running" is only ever seen inside the import's own transaction.
     """
 
     class Status(models.TextChoices):

@@ -558,10 +558,11 @@ def write_rejects(errors: list[RowError], path: Path) -> None:
 
 
 def _finish(run: ImportRun, status: str, counts: dict[str, int]) -> None:
+    """Store how the run ended: the run's row is written now, or updated if ``_write`` made it."""
     run.status = status
     run.counts = counts
     run.finished_at = timezone.now()
-    run.save(update_fields=["status", "counts", "finished_at"])
+    run.save()
 
 
 def _audit(run: ImportRun, counts: dict[str, int]) -> None:
@@ -612,9 +613,7 @@ def extract_import(
     an extract at all.
     """
     progress = progress or _Silent()
-    run = ImportRun.objects.create(
-        source=str(path), started_at=timezone.now(), started_by=started_by
-    )
+    run = ImportRun(source=str(path), started_at=timezone.now(), started_by=started_by)
     extract = _read_extract(path, progress)
     return _import(
         extract, run, rejects_path=rejects_path, started_by=started_by, progress=progress,
@@ -677,7 +676,7 @@ def rows_import(
     and its ``line`` the row's index in that list, from 0.
     """
     progress = progress or _Silent()
-    run = ImportRun.objects.create(source=source, started_at=timezone.now(), started_by=started_by)
+    run = ImportRun(source=source, started_at=timezone.now(), started_by=started_by)
     extract = _Extract(
         records=_parsed_from_items("records", list(records), progress),
         relationships=_parsed_from_items("relationships", list(relationships), progress),
@@ -706,6 +705,11 @@ def _write(
     practitioner recording a concern at that moment may hold one of those
     children and wait for the audit trail.
     """
+    # The run is stored in this transaction, with what it writes: an import killed
+    # part-way leaves no run "running" for ever, as it leaves no records. (A retry
+    # stores it afresh; the attempt before was rolled back with its row.)
+    run.pk = None
+    run.save()
     agency_ids = _agencies(extract)
     changes = _update_records(extract.records.rows, agency_ids, run, progress)
     # Events alone change nobody's identity or family: there is nothing to link.
@@ -797,6 +801,7 @@ def _import(
             extract, run, errors=errors, started_by=started_by, progress=progress, today=today
         )
     except Exception:
+        run.pk = None  # its row, if _write stored one, was rolled back with the rest
         _finish(run, ImportRun.Status.FAILED, {})
         raise
     if rejects_path is not None and errors:
