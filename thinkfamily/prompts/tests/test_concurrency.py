@@ -17,6 +17,7 @@ from django.db import connection
 from django.utils import timezone
 
 from thinkfamily.accounts.models import User
+from thinkfamily.core.tests.concurrently import at_once
 from thinkfamily.events.models import Event
 from thinkfamily.people.tests.factories import make_user
 from thinkfamily.prompts.models import Prompt, PromptTrigger
@@ -26,32 +27,15 @@ from thinkfamily.prompts.tests.family import carter_family
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def record_at_once(*recordings) -> list[BaseException]:
-    """Run each (person, user) recording on its own thread, all released at the same instant."""
-    barrier = threading.Barrier(len(recordings))
-    errors: list[BaseException] = []
-
-    def record(person, user):
-        try:
-            barrier.wait(timeout=10)
-            concern_record(
-                person=person,
-                by=user,
-                occurred_at=timezone.now(),
-                category=Event.Category.NEGLECT,
-                summary=f"Concern about {person.given_name}.",
-            )
-        except BaseException as error:  # reported to the test, not lost in the thread
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=record, args=pair) for pair in recordings]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return errors
+def concern_about(person, user):
+    """A concern about ``person`` recorded by ``user``, to run on a thread of its own."""
+    return lambda: concern_record(
+        person=person,
+        by=user,
+        occurred_at=timezone.now(),
+        category=Event.Category.NEGLECT,
+        summary=f"Concern about {person.given_name}.",
+    )
 
 
 @pytest.mark.parametrize("attempt", range(3))
@@ -60,9 +44,9 @@ def test_two_concerns_at_once_on_two_siblings_prompt_each_child_once(attempt):
     school = make_user(family.school, User.Role.DESIGNATED_SAFEGUARDING_LEAD)
     health_visitor = make_user(family.hv)
 
-    errors = record_at_once((family.ava, school), (family.ben, health_visitor))
+    outcomes = at_once(concern_about(family.ava, school), concern_about(family.ben, health_visitor))
 
-    assert errors == []
+    assert outcomes == ["done", "done"]
     assert Event.objects.filter(event_type="concern").count() == 2
     # The unborn baby lives with both: one prompt, raised by both concerns.
     baby = Prompt.objects.get(person=family.unborn)
