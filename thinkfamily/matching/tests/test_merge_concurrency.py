@@ -17,11 +17,9 @@ chains, and every merge that happened can be undone, newest first.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from django.utils import timezone
 
 from thinkfamily.accounts.models import User
 from thinkfamily.audit.services import audit_chain_verify
@@ -33,8 +31,7 @@ from thinkfamily.matching.tests.factories import make_candidate
 from thinkfamily.people.models import AgencyRecord, HouseholdMembership, Person
 from thinkfamily.people.tests.factories import make_event, make_person_with_record, make_user
 from thinkfamily.prompts.models import Prompt, PromptTrigger
-from thinkfamily.prompts.services import concern_record
-from thinkfamily.prompts.tests.family import Family, carter_family
+from thinkfamily.prompts.tests.family import Family, carter_family, concern_about
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -124,16 +121,6 @@ def undo_all(manager: User) -> None:
         merge_undo(merge=merge, by=manager, reason="Test: undone after the race")
 
 
-def record_concern(person: Person, user: User) -> Callable[[], object]:
-    return lambda: concern_record(
-        person=person,
-        by=user,
-        occurred_at=timezone.now(),
-        category=Event.Category.NEGLECT,
-        summary=f"Concern about {person.given_name}.",
-    )
-
-
 @pytest.mark.parametrize("attempt", range(3))
 def test_two_pairs_sharing_a_person_confirmed_at_once_merge_cleanly_and_undo(attempt):
     bens = three_bens()
@@ -213,8 +200,8 @@ def test_concerns_recorded_while_a_brother_is_merged_prompt_the_merged_child_onc
 
     outcomes = at_once(
         lambda: candidate_confirm(candidate=bens.ben_and_benjamin, by=bens.manager),
-        record_concern(family.ava, make_user(family.school)),
-        record_concern(family.gus, make_user(family.police)),
+        concern_about(family.ava, make_user(family.school)),
+        concern_about(family.gus, make_user(family.police)),
     )  # fmt: skip
 
     assert outcomes == ["done", "done", "done"], outcomes
@@ -238,7 +225,7 @@ def test_a_concern_about_a_person_being_merged_away_is_kept_or_refused_cleanly(a
 
     outcomes = at_once(
         lambda: candidate_confirm(candidate=bens.ben_and_benjamin, by=bens.manager),
-        record_concern(bens.benjamin, police_officer),
+        concern_about(bens.benjamin, police_officer),
     )  # fmt: skip
 
     assert outcomes[0] == "done", outcomes

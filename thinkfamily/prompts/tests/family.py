@@ -14,11 +14,12 @@ Children's social care knows Jade.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils import timezone
 
-from thinkfamily.accounts.models import Agency
+from thinkfamily.accounts.models import Agency, User
 from thinkfamily.events.models import Event
 from thinkfamily.people.models import Household, HouseholdMembership, Person, Relationship
 from thinkfamily.people.tests.factories import (
@@ -28,6 +29,7 @@ from thinkfamily.people.tests.factories import (
     make_record,
     make_relationship,
 )
+from thinkfamily.prompts.services import concern_record
 
 TODAY = dt.date(2026, 11, 26)
 Role = HouseholdMembership.Role
@@ -126,4 +128,16 @@ def concern(person: Person, agency: Agency, day: dt.date = TODAY, external_id: s
         category=Event.Category.NEGLECT,
         summary="Arrived hungry and in the same clothes all week.",
         external_id=external_id or None,
+    )
+
+
+def concern_about(person: Person, user: User) -> Callable[[], object]:
+    """``user`` recording a concern about ``person`` now, through the service: a thing to run
+    (at once, on a thread of its own, in the concurrency tests)."""
+    return lambda: concern_record(
+        person=person,
+        by=user,
+        occurred_at=timezone.now(),
+        category=Event.Category.NEGLECT,
+        summary=f"Concern about {person.given_name} from {user.agency}.",
     )

@@ -21,21 +21,9 @@ from thinkfamily.core.tests.concurrently import at_once
 from thinkfamily.events.models import Event
 from thinkfamily.people.tests.factories import make_user
 from thinkfamily.prompts.models import Prompt, PromptTrigger
-from thinkfamily.prompts.services import concern_record
-from thinkfamily.prompts.tests.family import carter_family
+from thinkfamily.prompts.tests.family import carter_family, concern_about
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def concern_about(person, user):
-    """A concern about ``person`` recorded by ``user``, to run on a thread of its own."""
-    return lambda: concern_record(
-        person=person,
-        by=user,
-        occurred_at=timezone.now(),
-        category=Event.Category.NEGLECT,
-        summary=f"Concern about {person.given_name}.",
-    )
 
 
 @pytest.mark.parametrize("attempt", range(3))

@@ -16,7 +16,6 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from thinkfamily.accounts.models import User
 from thinkfamily.audit.models import AuditEvent
@@ -26,8 +25,8 @@ from thinkfamily.events.models import Event
 from thinkfamily.people.models import Person
 from thinkfamily.people.tests.factories import make_user
 from thinkfamily.prompts.models import Prompt, PromptTrigger
-from thinkfamily.prompts.services import concern_record, prompt_answer
-from thinkfamily.prompts.tests.family import Family, carter_family
+from thinkfamily.prompts.services import prompt_answer
+from thinkfamily.prompts.tests.family import Family, carter_family, concern_about
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,16 +46,6 @@ def eight_concerns(family: Family) -> list[tuple[Person, User]]:
         (family.gus, make_user(family.police)),
         (family.mia, make_user(family.school)),
     ]
-
-
-def record(person: Person, user: User) -> None:
-    concern_record(
-        person=person,
-        by=user,
-        occurred_at=timezone.now(),
-        category=Event.Category.NEGLECT,
-        summary=f"Concern about {person.given_name} from {user.agency}.",
-    )
 
 
 def prompts_of(family: Family) -> set[tuple[object, ...]]:
@@ -96,13 +85,13 @@ def test_eight_practitioners_recording_at_once_raise_exactly_the_prompts_one_at_
     # The same eight concerns recorded one after another, in a family of its own.
     alone = carter_family()
     for person, user in eight_concerns(alone):
-        record(person, user)
+        concern_about(person, user)()
     expected = prompts_of(alone)
     family = carter_family()
     recordings = eight_concerns(family)
     concerns_before = Event.objects.count()
 
-    outcomes = at_once(*[lambda p=person, u=user: record(p, u) for person, user in recordings])
+    outcomes = at_once(*[concern_about(person, user) for person, user in recordings])
 
     assert outcomes == ["done"] * 8
     assert Event.objects.count() - concerns_before == 8
@@ -125,7 +114,7 @@ def test_eight_practitioners_recording_at_once_raise_exactly_the_prompts_one_at_
 
 def a_sibling_prompt_for_two_agencies(family: Family) -> Prompt:
     """The school's concern about Ava prompts Ben: his health visitor and GP both receive it."""
-    record(family.ava, make_user(family.school, User.Role.DESIGNATED_SAFEGUARDING_LEAD))
+    concern_about(family.ava, make_user(family.school, User.Role.DESIGNATED_SAFEGUARDING_LEAD))()
     prompt = Prompt.objects.get(person=family.ben)
     assert {family.hv.pk, family.gp.pk} <= set(
         prompt.recipients.values_list("agency_id", flat=True)
@@ -214,7 +203,7 @@ def test_a_prompt_answered_while_a_new_concern_reaches_it_both_complete(attempt)
             prompt=prompt, by=health_visitor, response=Prompt.Response.NO_CONCERN,
             note="Seen at home; well cared for.",
         ),
-        lambda: record(family.ava, gp),
+        concern_about(family.ava, gp),
     )  # fmt: skip
 
     assert outcomes == ["done", "done"], outcomes
