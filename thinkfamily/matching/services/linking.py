@@ -184,9 +184,16 @@ def _conflicts(
 
 
 def _evidence(
-    groups: list[list[int]], linked: LinkageResult
+    groups: list[list[int]],
+    linked: LinkageResult,
+    stored: dict[int, LinkableRecord] | None = None,
 ) -> dict[int, tuple[str, float | None]]:
-    """For each record, the strongest link that placed it with its person."""
+    """For each record, the strongest link that placed it with its person.
+
+    With ``stored`` (new records matched one at a time, when ``linked`` holds
+    only the links they made), a record no new link reached keeps the
+    evidence it was linked with.
+    """
     best: dict[int, tuple[float, str]] = {}
     for left, right, probability, rule in linked.links.itertuples(index=False):
         kind = MERGE_RULES.get(rule.split(",")[0], "model")
@@ -196,11 +203,13 @@ def _evidence(
     evidence: dict[int, tuple[str, float | None]] = {}
     for group in groups:
         for pk in group:
-            if len(group) == 1 or pk not in best:
-                evidence[pk] = ("only_record", None)
-            else:
+            if len(group) > 1 and pk in best:
                 probability, kind = best[pk]
                 evidence[pk] = (kind, None if kind != "model" else round(probability, 6))
+            elif len(group) > 1 and stored is not None and stored[pk].linked_by:
+                evidence[pk] = (stored[pk].linked_by, stored[pk].link_probability)
+            else:
+                evidence[pk] = ("only_record", None)
     return evidence
 
 
@@ -245,7 +254,7 @@ def records_link(
     elif model is not None and 0 < len(pending) <= ONE_AT_A_TIME_MAX and not touched_record_pks:
         progress.stage(f"Matching {len(pending):,} new records against the linked records")
         groups, linked = groups_one_at_a_time(records, pending, model, pending_relationships)
-        evidence = _evidence(groups, linked)
+        evidence = _evidence(groups, linked, stored=records)
         result.method = "identifiers and model, one record at a time"
         if _merge_whole_people(groups, records, linked, actor, result):
             records = _load_records(pending)

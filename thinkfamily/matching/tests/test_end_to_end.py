@@ -168,6 +168,13 @@ def test_a_new_record_is_matched_at_once_against_the_linked_county(
     )
     assert child is not None
     people_before = Person.objects.count()
+    evidence_before = {
+        pk: (linked_by, probability)
+        for pk, linked_by, probability in AgencyRecord.objects.exclude(
+            person_id=child.person_id
+        ).values_list("pk", "linked_by", "link_probability")
+    }
+    assert len(set(evidence_before.values())) > 3, "the county was linked by several rules"
     folder = write_extract(
         tmp_path / "nursery",
         [
@@ -198,6 +205,14 @@ def test_a_new_record_is_matched_at_once_against_the_linked_county(
     assert nursery["EY1"].person_id == child.person_id
     assert nursery["EY1"].linked_by == "model"
     assert nursery["EY2"].linked_by == "only_record"
+    # What linked everyone else is as it was: matching two new records rewrote nobody's evidence.
+    evidence_after = {
+        pk: (linked_by, probability)
+        for pk, linked_by, probability in AgencyRecord.objects.filter(
+            pk__in=evidence_before
+        ).values_list("pk", "linked_by", "link_probability")
+    }
+    assert evidence_after == evidence_before
     assert Person.objects.count() == people_before + 1
     link_entry = AuditEvent.objects.filter(action=AuditEvent.Action.LINK).order_by("pk").last()
     assert link_entry is not None
