@@ -116,6 +116,9 @@ class _Extract:
     records: ParsedFile
     relationships: ParsedFile
     events: ParsedFile
+    #: Rows an agency system pushed (``rows_import``), not a whole extract: households are
+    #: formed again only around what they change. An extract forms every household again.
+    pushed: bool = False
 
     @property
     def files(self) -> list[ParsedFile]:
@@ -432,6 +435,16 @@ def _write_relationships(
     return {"relationships_created": len(new), "relationships_updated": len(changed)}
 
 
+def _related_records(rows: list[ParsedRow], agency_ids: dict[str, int]) -> set[int]:
+    """The keys of the records at either end of these (stored) relationships."""
+    record_pks = _record_pks({agency_ids[row.values["agency_code"]] for row in rows})
+    return {
+        record_pks[(agency_ids[row.values["agency_code"]], row.values[end])][0]
+        for row in rows
+        for end in ("record_id", "related_record_id")
+    }
+
+
 @functools.lru_cache(maxsize=65536)  # events of one extract share many dates
 def _aware(moment: dt.datetime) -> dt.datetime:
     """A date-time from an extract, in the partnership's time zone when it names none."""
@@ -504,9 +517,9 @@ def _concerns_among(rows: list[ParsedRow], agency_ids: dict[str, int]) -> list[E
 
 
 def _form_households(
-    events_only: bool, today: dt.date | None, progress: Progress
+    events_only: bool, around: set[int] | None, today: dt.date | None, progress: Progress
 ) -> dict[str, int]:
-    """Rebuild households from every record, unless the import carries only events.
+    """Form households again: every one, only those ``around`` some records, or none.
 
     Households are formed from records (addresses, household references) and
     relationships; a push of events alone (the JSON API's commonest call)
@@ -517,7 +530,7 @@ def _form_households(
                      "memberships_ended")  # fmt: skip
         return {"households": Household.objects.count(), **dict.fromkeys(unchanged, 0)}
     progress.stage("Forming households")
-    households = households_rebuild(today=today)
+    households = households_rebuild(today=today, around=around)
     return {
         "households": households.households,
         "households_created": households.households_created,
@@ -681,6 +694,7 @@ def rows_import(
         records=_parsed_from_items("records", list(records), progress),
         relationships=_parsed_from_items("relationships", list(relationships), progress),
         events=_parsed_from_items("events", list(events), progress),
+        pushed=True,
     )
     return _import(
         extract, run, rejects_path=None, started_by=started_by, progress=progress, today=today
@@ -714,13 +728,14 @@ def _write(
     changes = _update_records(extract.records.rows, agency_ids, run, progress)
     # Events alone change nobody's identity or family: there is nothing to link.
     events_only = not extract.records.rows and not extract.relationships.rows
+    related = changes.relationships(extract.relationships.rows, agency_ids)
     linked = (
         LinkResult(method="nothing to link")
         if events_only
         else records_link(
             touched_record_pks=changes.updated_pks,
             pending=changes.pending(),
-            pending_relationships=changes.relationships(extract.relationships.rows, agency_ids),
+            pending_relationships=related,
             actor=started_by,
             progress=progress,
             audit=False,  # written with the import's own entries, at the end
@@ -746,7 +761,15 @@ def _write(
     }
     counts |= _write_events(extract.events.rows, agency_ids, progress)
     pushed_concerns = _concerns_among(extract.events.rows, agency_ids) if events_only else None
-    counts |= _form_households(events_only, today, progress)
+    # A push changes the households of its own records and of those its relationships name.
+    around = (
+        {row[0] for row in changes.new_rows}
+        | changes.updated_pks
+        | _related_records(extract.relationships.rows, agency_ids)
+        if extract.pushed
+        else None
+    )
+    counts |= _form_households(events_only, around, today, progress)
     counts["rejects"] = len(errors)
     # Concerns in this extract prompt exactly as on a form; and children or adults
     # this extract brought into a family with a recent concern are prompted too.

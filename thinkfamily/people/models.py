@@ -337,6 +337,14 @@ class AgencyRecord(models.Model):
         indexes = [
             models.Index(Lower("family_name"), name="record_family_name_lower"),
             models.Index(Lower("given_name"), name="record_given_name_lower"),
+            # Who else lives at an address or in an agency's household, for forming the
+            # households around a push (people.services._homes_around).
+            models.Index(fields=["postcode"], name="record_postcode", condition=~Q(postcode="")),
+            models.Index(
+                fields=["household_ref"],
+                name="record_household_ref",
+                condition=~Q(household_ref=""),
+            ),
         ]
 
     def __str__(self) -> str:
