@@ -169,6 +169,23 @@ class RecordMatcher:
         self._con.execute(f"insert into existing select *, {_KEY_COLUMNS} from _new")
         self._con.unregister("_new")
 
+    def stage(self, records: pd.DataFrame) -> None:
+        """Clean records about to be linked one at a time, all at once, for ``add_staged``.
+
+        Cleaning is the costly part of ``add`` (most of it the same per call
+        whatever the number of records), so a batch is cleaned together.
+        """
+        prepared = prepare_records(self._con, records)
+        self._con.register("_new", prepared)
+        self._con.execute(f"create or replace table staged as select *, {_KEY_COLUMNS} from _new")
+        self._con.unregister("_new")
+
+    def add_staged(self, unique_id: int) -> None:
+        """Make one staged record (``stage``) available as a candidate for the next ones."""
+        self._con.execute(
+            f"insert into existing select * from staged where unique_id = {int(unique_id)}"
+        )
+
     def rules_among(
         self, keys: Iterable[int], *, cannot_link: Iterable[tuple[int, int]] = ()
     ) -> GraphRules:

@@ -38,7 +38,9 @@ def groups_one_at_a_time(
     stored = {pk: record for pk, record in records.items() if pk not in pending_pks}
     frame = records_frame(records.values())
     by_pk = frame.set_index("unique_id", drop=False)
-    matcher = RecordMatcher(model, frame[~frame.unique_id.isin(pending_pks)])
+    is_pending = frame.unique_id.isin(pending_pks)
+    matcher = RecordMatcher(model, frame[~is_pending])
+    matcher.stage(frame[is_pending])
     person_records: dict[int, list[int]] = {}
     for pk, record in stored.items():
         if record.person_id is not None:
@@ -61,7 +63,7 @@ def groups_one_at_a_time(
     links, review, scored = [], [], []
     for record in sorted(pending, key=lambda each: each.pk):
         found = matcher.candidates(by_pk.loc[record.pk].to_dict())
-        matcher.add(by_pk.loc[[record.pk]])
+        matcher.add_staged(record.pk)
         members = {record.pk}
         for candidate in found:
             members.update(group_of.get(candidate.unique_id, [candidate.unique_id]))

@@ -219,6 +219,34 @@ def test_a_new_record_is_matched_at_once_against_the_linked_county(
     assert link_entry.detail["method"] == "identifiers and model, one record at a time"
 
 
+def test_two_new_records_of_one_new_child_sent_together_become_one_person(
+    county: Path, tmp_path: Path
+) -> None:
+    """Matched one at a time, each new record is a candidate for the ones after it."""
+    from thinkfamily.extracts.tests.builders import record, write_extract
+
+    extract_import(path=county)
+    child = dict(given_name="Zephyrine", family_name="Oddington", date_of_birth="2023-03-14",
+                 sex="F", address="12 Quillan Mews", postcode="ZZ4 7QM")  # fmt: skip
+    folder = write_extract(
+        tmp_path / "new-child",
+        [
+            record(agency_code="EY-NEW-NURSERY", agency_type="early_years", record_id="EY9",
+                   **child),
+            record(agency_code="HV-NEW-TEAM", agency_type="health_visiting", record_id="HV9",
+                   **child),
+        ],
+    )  # fmt: skip
+
+    result = extract_import(path=folder)
+
+    assert result.run.status == "succeeded"
+    assert result.counts["people_created"] == 1
+    new = AgencyRecord.objects.filter(record_id__in=["EY9", "HV9"])
+    assert len({record.person_id for record in new}) == 1
+    assert {record.linked_by for record in new} == {"model"}
+
+
 def test_each_pair_for_review_says_why_it_is_there(county: Path) -> None:
     extract_import(path=county)
     reasons = Counter(
