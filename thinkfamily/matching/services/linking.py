@@ -183,6 +183,43 @@ def _conflicts(
     return conflicts
 
 
+def _groups_changed(
+    groups: list[list[int]], records: dict[int, LinkableRecord], pending_pks: set[int]
+) -> list[list[int]]:
+    """Of the groups that matching new records one at a time made, those that can differ
+    from the people as stored: the only ones worth working out again.
+
+    Those holding a new record or a record of nobody, then every group that
+    shares an NHS number or UPN with one found so far (the identifier is
+    contested: only one of them may keep it), and so on. Matching one at a
+    time moves people whole (a group is whole people's records), so any other
+    group is one person's records exactly as stored, holding no identifier a
+    changed group holds: working it out again would write nothing.
+    """
+    by_identifier: dict[tuple[int, str], set[int]] = {}
+    wanted: set[int] = set()
+    for index, group in enumerate(groups):
+        for pk in group:
+            record = records[pk]
+            if pk in pending_pks or record.person_id is None:
+                wanted.add(index)
+            for position, value in ((NHS_AT, record.nhs_number), (UPN_AT, record.upn)):
+                if value:
+                    by_identifier.setdefault((position, value), set()).add(index)
+    frontier = set(wanted)
+    while frontier:
+        nearby: set[int] = set()
+        for index in frontier:
+            for pk in groups[index]:
+                record = records[pk]
+                for position, value in ((NHS_AT, record.nhs_number), (UPN_AT, record.upn)):
+                    if value:
+                        nearby |= by_identifier[(position, value)]
+        frontier = nearby - wanted
+        wanted |= frontier
+    return [groups[index] for index in sorted(wanted)]
+
+
 def _evidence(
     groups: list[list[int]],
     linked: LinkageResult,
@@ -254,6 +291,7 @@ def records_link(
     elif model is not None and 0 < len(pending) <= ONE_AT_A_TIME_MAX and not touched_record_pks:
         progress.stage(f"Matching {len(pending):,} new records against the linked records")
         groups, linked = groups_one_at_a_time(records, pending, model, pending_relationships)
+        groups = _groups_changed(groups, records, {record.pk for record in pending})
         evidence = _evidence(groups, linked, stored=records)
         result.method = "identifiers and model, one record at a time"
         if _merge_whole_people(groups, records, linked, actor, result):
@@ -382,7 +420,11 @@ def _reconcile(
     evidence: dict[int, tuple[str, float | None]],
     result: LinkResult,
 ) -> None:
-    """Make the people in the database match ``groups``, keeping people's keys where possible."""
+    """Make the people in the database match ``groups``, keeping people's keys where possible.
+
+    ``groups`` may be only those that can have changed (``_groups_changed``):
+    records in no group are left as they are.
+    """
     # Keep each existing person with the group holding most of their records,
     # largest groups first, so a person's id (and what points at it) survives.
     claimed: set[int] = set()
@@ -502,7 +544,9 @@ def _reconcile(
     result.evidence_of_pending = {pk: evidence[pk] for pk in pending_pks}
     changed_evidence = [
         (pk, *evidence[pk])
-        for pk, record in records.items()
-        if pk not in pending_pks and (record.linked_by, record.link_probability) != evidence[pk]
+        for group in groups
+        for pk in group
+        if pk not in pending_pks
+        and (records[pk].linked_by, records[pk].link_probability) != evidence[pk]
     ]
     bulk_update(AgencyRecord, ["linked_by", "link_probability"], changed_evidence)

@@ -15,14 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.test import Client
 
 from thinkfamily.accounts.models import Agency, User
 from thinkfamily.audit.models import AuditEvent
-from thinkfamily.extracts.services import extract_import
+from thinkfamily.extracts.services import extract_import, rows_import
 from thinkfamily.extracts.synth import generate_county
 from thinkfamily.matching.models import CandidatePair
-from thinkfamily.matching.services import records_link
+from thinkfamily.matching.records import PERSON_FIELDS
+from thinkfamily.matching.services import linking, records_link
 from thinkfamily.people.models import AgencyRecord, HouseholdMembership, Person
 
 pytestmark = [pytest.mark.django_db(transaction=False), pytest.mark.slow]
@@ -245,6 +247,76 @@ def test_two_new_records_of_one_new_child_sent_together_become_one_person(
     new = AgencyRecord.objects.filter(record_id__in=["EY9", "HV9"])
     assert len({record.person_id for record in new}) == 1
     assert {record.linked_by for record in new} == {"model"}
+
+
+def people_as_stored() -> dict[frozenset[tuple[str, str]], tuple[object, ...]]:
+    """Each person as their records (by agency and record id), with their values and what
+    linked each record: comparable across runs whose new rows got different keys."""
+    records: dict[int, set[tuple[str, str, str, float | None]]] = defaultdict(set)
+    for person, code, record_id, linked_by, probability in AgencyRecord.objects.values_list(
+        "person_id", "agency__code", "record_id", "linked_by", "link_probability"
+    ):
+        records[person].add((code, record_id, linked_by, probability))
+    values = {row[0]: row[1:] for row in Person.objects.values_list("pk", *PERSON_FIELDS)}
+    return {
+        frozenset((code, record_id) for code, record_id, *_ in held): (
+            values[person],
+            frozenset(held),
+        )
+        for person, held in records.items()
+    }
+
+
+def test_matching_one_at_a_time_rewrites_only_the_people_that_can_change(
+    county: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Working out again only the groups new records joined (and those sharing a person or
+    an identifier with them) stores exactly what working out every group stores."""
+    extract_import(path=county)
+    known = list(AgencyRecord.objects.filter(nhs_number__gt="").order_by("pk")[:10])
+    other = list(AgencyRecord.objects.filter(upn__gt="").order_by("-pk")[:1])
+    one, two = Person.objects.filter(nhs_number__gt="", upn__gt="").order_by("pk")[:2]
+
+    def item(source: AgencyRecord, record_id: str, **changes: str) -> dict[str, str]:
+        values = {
+            "agency_code": "EY-PUSHED", "agency_type": "early_years", "record_id": record_id,
+            "given_name": source.given_name, "family_name": source.family_name,
+            "date_of_birth": source.date_of_birth.isoformat() if source.date_of_birth else "",
+            "sex": source.sex, "nhs_number": source.nhs_number or "", "upn": source.upn or "",
+            "address": source.address, "postcode": source.postcode,
+        }  # fmt: skip
+        return values | changes
+
+    pushes = {
+        "the same child, by the model": [item(known[0], "P1", nhs_number="", upn="")],
+        "by NHS number, another name": [item(known[1], "P2", given_name="Xavi", upn="")],
+        "one child's NHS number, another's UPN": [item(known[2], "P3", upn=other[0].upn)],
+        "a batch": [item(known[3 + n], f"B{n}") for n in range(6)],
+        "a new child": [
+            item(known[9], "N1", given_name="Quorra", family_name="Vance", nhs_number="", upn="")
+        ],
+        # Kept apart from both (it disagrees with each on the other identifier), so each
+        # identifier is contested between the new person and the one who had it.
+        "two children's identifiers": [
+            item(one.records.order_by("pk")[0], "C1", nhs_number=one.nhs_number, upn=two.upn)
+        ],
+    }
+    # A record of nobody (however it came to be) is given a person by the next link.
+    AgencyRecord.objects.filter(pk=other[0].pk).update(person=None)
+    checked = []
+    only_changed, every_group = linking._groups_changed, lambda groups, records, pending: groups
+    for name, rows in pushes.items():
+        results = []
+        for changed in (only_changed, every_group):
+            monkeypatch.setattr(linking, "_groups_changed", changed)
+            saved = transaction.savepoint()
+            pushed = rows_import(source=name, records=rows)
+            assert not pushed.errors, (name, pushed.errors)
+            results.append((pushed.counts, people_as_stored()))
+            transaction.savepoint_rollback(saved)
+        assert results[0] == results[1], name
+        checked.append(results[0][0]["people_created"])
+    assert all(checked), checked
 
 
 def test_each_pair_for_review_says_why_it_is_there(county: Path) -> None:
