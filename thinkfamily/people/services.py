@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from thinkfamily.core.bulk import bulk_insert, bulk_update, in_chunks, reserve_ids
@@ -131,6 +131,15 @@ def _role(record: _Record, kinds: set[str], today: dt.date) -> str:
     return Role.OTHER_ADULT
 
 
+def _rows_within(rows: QuerySet, field: str, scope: Collection[Any] | None) -> Iterable[tuple]:
+    """The rows of a ``values_list`` query: all, or those whose ``field`` is in ``scope``."""
+    if scope is None:
+        return rows.iterator(chunk_size=20000)
+    return (
+        row for chunk in in_chunks(sorted(scope)) for row in rows.filter(**{f"{field}__in": chunk})
+    )
+
+
 def _memberships_sync(
     wanted: dict[tuple[int, int], tuple[int, str, dt.date | None, int]],
     today: dt.date,
@@ -147,18 +156,11 @@ def _memberships_sync(
     columns = ("pk", "household_id", "source_record_id", "person_id", "role", "start_date",
                "end_date")  # fmt: skip
     derived = HouseholdMembership.objects.filter(source_record__isnull=False)
-    rows = (
-        derived.values_list(*columns).iterator(20000)
-        if scope is None
-        else (
-            row
-            for chunk in in_chunks(sorted(scope))
-            for row in derived.filter(source_record_id__in=chunk).values_list(*columns)
-        )
-    )
     have = {
         (household_pk, record_pk): (pk, person_pk, role, started, ended)
-        for pk, household_pk, record_pk, person_pk, role, started, ended in rows
+        for pk, household_pk, record_pk, person_pk, role, started, ended in _rows_within(
+            derived.values_list(*columns), "source_record_id", scope
+        )
     }
     to_create, to_update, to_end = [], [], []
     for (household_pk, record_pk), (person_pk, role, started, agency_pk) in wanted.items():
@@ -198,17 +200,8 @@ def _record(row: tuple) -> _Record:
 
 def _records(scope: set[int] | None) -> dict[int, _Record]:
     """The records households are formed from (every record of a person, or those in ``scope``)."""
-    linked = AgencyRecord.objects.filter(person__isnull=False)
-    rows = (
-        linked.values_list(*_RECORD_COLUMNS).iterator(chunk_size=20000)
-        if scope is None
-        else (
-            row
-            for chunk in in_chunks(sorted(scope))
-            for row in linked.filter(pk__in=chunk).values_list(*_RECORD_COLUMNS)
-        )
-    )
-    return {record.pk: record for record in map(_record, rows)}
+    linked = AgencyRecord.objects.filter(person__isnull=False).values_list(*_RECORD_COLUMNS)
+    return {record.pk: record for record in map(_record, _rows_within(linked, "pk", scope))}
 
 
 def _homes_around(seeds: set[int], today: dt.date) -> set[int]:
@@ -307,14 +300,7 @@ def households_rebuild(
     )
     # Scoped, a relationship from outside the scope cannot join a record in it:
     # the scope is closed under every rule that forms households.
-    relationships = (
-        current.iterator(chunk_size=20000)
-        if scope is None
-        else (
-            row for chunk in in_chunks(sorted(scope)) for row in current.filter(record_id__in=chunk)
-        )
-    )
-    for record_pk, related_pk, kind, started in relationships:
+    for record_pk, related_pk, kind, started in _rows_within(current, "record_id", scope):
         kinds_of.setdefault(record_pk, set()).add(kind)
         if kind == Kind.PARTNER and started:
             partner_since[record_pk] = started
@@ -336,14 +322,8 @@ def households_rebuild(
     households = Household.objects.values_list("pk", "key", "address", "postcode")
     existing = {
         key: (pk, address, postcode)
-        for pk, key, address, postcode in (
-            households
-            if scope is None
-            else (
-                row
-                for chunk in in_chunks(sorted(key for key, *_ in planned))
-                for row in households.filter(key__in=chunk)
-            )
+        for pk, key, address, postcode in _rows_within(
+            households, "key", None if scope is None else [key for key, *_ in planned]
         )
     }
     new_keys = [key for key, *_ in planned if key not in existing]
