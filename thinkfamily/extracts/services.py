@@ -435,6 +435,16 @@ def _write_relationships(
     return {"relationships_created": len(new), "relationships_updated": len(changed)}
 
 
+def _people_of(record_pks: set[int]) -> set[int]:
+    return {
+        person
+        for chunk in in_chunks(sorted(record_pks))
+        for person in AgencyRecord.objects.filter(pk__in=chunk, person__isnull=False).values_list(
+            "person_id", flat=True
+        )
+    }
+
+
 def _related_records(rows: list[ParsedRow], agency_ids: dict[str, int]) -> set[int]:
     """The keys of the records at either end of these (stored) relationships."""
     record_pks = _record_pks({agency_ids[row.values["agency_code"]] for row in rows})
@@ -760,7 +770,10 @@ def _write(
         "pairs_for_review": linked.review_pairs,
     }
     counts |= _write_events(extract.events.rows, agency_ids, progress)
-    pushed_concerns = _concerns_among(extract.events.rows, agency_ids) if events_only else None
+    # A push raises its own concerns; an extract raises every recent concern (below).
+    pushed_concerns = (
+        _concerns_among(extract.events.rows, agency_ids) if events_only or extract.pushed else None
+    )
     # A push changes the households of its own records and of those its relationships name.
     around = (
         {row[0] for row in changes.new_rows}
@@ -784,6 +797,7 @@ def _write(
     prompts = prompts_reconcile(
         joined_since=None if events_only else run.started_at,
         concerns=pushed_concerns,
+        changed_people=None if around is None or events_only else _people_of(around),
         now=_noon(today) if today else None,
         actor=started_by,
         actor_label="system: import",

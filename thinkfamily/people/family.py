@@ -39,6 +39,7 @@ __all__ = [
     "FamilyGraph",
     "family_graph_load",
     "households_load",
+    "people_near",
 ]
 
 Kind = Relationship.Kind
@@ -257,6 +258,32 @@ def family_graph_load(person_ids: Collection[int], *, today: dt.date) -> FamilyG
     _people_into(graph, set(graph.relations) | {p for m in graph.members.values() for p in m})
     _people_into(graph, {other for person in adults for other in graph.relations.get(person, {})})
     return graph
+
+
+def people_near(person_ids: Collection[int], *, today: dt.date, steps: int = 2) -> set[int]:
+    """``person_ids`` and everyone within ``steps`` of them, a step being a current household
+    shared or a current relationship, either way.
+
+    Two steps is as far as ``connected_children`` reaches (a parent's or an
+    adult housemate's relation, a parent's housemate), and the relation is
+    symmetric: so a concern that a change to these people can carry to a
+    child it did not reach before is about someone within two steps of them.
+    """
+    near = set(person_ids)
+    frontier = set(near)
+    for _ in range(steps):
+        graph = FamilyGraph(today=today)  # afresh: it knows only the households it was asked
+        households_load(graph, frontier)
+        _relations_into(graph, frontier)
+        reached = {
+            member
+            for person in frontier
+            for household in graph.households.get(person, ())
+            for member in graph.members[household]
+        } | {other for person in frontier for other in graph.relations.get(person, {})}
+        frontier = reached - near
+        near |= reached
+    return near
 
 
 def people_by_household(household_ids: Collection[int]) -> dict[int, set[int]]:

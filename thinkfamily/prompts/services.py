@@ -43,6 +43,7 @@ from thinkfamily.people.family import (
     FamilyGraph,
     family_graph_load,
     households_load,
+    people_near,
 )
 from thinkfamily.people.models import (
     AgencyRecord,
@@ -494,6 +495,7 @@ def prompts_reconcile(
     *,
     joined_since: dt.datetime | None = None,
     concerns: Sequence[Event] | None = None,
+    changed_people: Collection[int] | None = None,
     now: dt.datetime | None = None,
     actor: User | None = None,
     actor_label: str = "system: prompts",
@@ -505,22 +507,29 @@ def prompts_reconcile(
     household since then are asked about. Run inside the transaction of the
     import, relink or merge that changed what is known. When no family has
     changed (a push of events alone), pass the new ``concerns``: only they
-    can prompt anyone, so only they are raised.
+    can prompt anyone, so only they are raised. When only some people's
+    families changed (a push of a few records), pass ``changed_people`` (and
+    any new ``concerns``): only recent concerns about someone near them
+    (``people_near``) can reach a child they did not reach before, so only
+    they are raised, with the new ones.
     """
     rules = think_sibling_rules()
     now = now or timezone.now()
     today = timezone.localdate(now)
-    if concerns is not None:
-        recent = list(concerns)
-    else:
-        recent = list(
-            Event.objects.filter(
-                event_type=Event.EventType.CONCERN,
-                occurred_at__gte=now - dt.timedelta(days=rules.concern_window_days),
-                occurred_at__lte=now,
-            ).select_related("person", "agency")
-        )
-    siblings = sibling_prompts_raise(concerns=recent, now=now, rules=rules)
+    recent = {concern.pk: concern for concern in concerns or ()}
+    if concerns is None or changed_people is not None:
+        recent_concerns = Event.objects.filter(
+            event_type=Event.EventType.CONCERN,
+            occurred_at__gte=now - dt.timedelta(days=rules.concern_window_days),
+            occurred_at__lte=now,
+        ).select_related("person", "agency")
+        if changed_people is not None:
+            near = sorted(people_near(changed_people, today=today))
+            recent_concerns = recent_concerns.filter(person_id__in=near)
+        recent.update((concern.pk, concern) for concern in recent_concerns.iterator())
+    # Newest first, as Event's own ordering.
+    ordered = sorted(recent.values(), key=lambda c: (c.occurred_at, c.pk), reverse=True)
+    siblings = sibling_prompts_raise(concerns=ordered, now=now, rules=rules)
     adults = RaiseResult()
     if joined_since is not None:
         joinings, new_partners = _joinings_since(joined_since, today, rules)
