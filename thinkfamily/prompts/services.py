@@ -425,7 +425,10 @@ def new_adult_prompts_raise(
 
 
 def _joinings_since(
-    recorded_since: dt.datetime, today: dt.date, rules: ThinkSiblingRules
+    recorded_since: dt.datetime,
+    today: dt.date,
+    rules: ThinkSiblingRules,
+    near: Collection[int] | None = None,
 ) -> tuple[list[HouseholdMembership], list[HouseholdMembership]]:
     """Adults who joined a household, as far as the record can tell.
 
@@ -435,7 +438,8 @@ def _joinings_since(
     extract describes families as they already are, it does not announce
     arrivals. Also the memberships of partners whose relationship started
     within the new-partner window, whoever reported them (returned apart:
-    see ``new_adult_prompts_raise``).
+    see ``new_adult_prompts_raise``); with ``near``, only those of these people
+    (the rest were asked about when their relationship was recorded).
     """
     # Worked out in the database: on a first import every membership is new, and
     # none of them is a joining.
@@ -472,6 +476,8 @@ def _joinings_since(
             | Q(pk__in=new_partner_records.values("related_record_id"))
         ).values_list("person_id", flat=True)
     )
+    if near is not None:
+        partner_people &= set(near)
     partners = list(
         HouseholdMembership.objects.filter(
             person_id__in=partner_people, end_date__isnull=True
@@ -511,11 +517,13 @@ def prompts_reconcile(
     families changed (a push of a few records), pass ``changed_people`` (and
     any new ``concerns``): only recent concerns about someone near them
     (``people_near``) can reach a child they did not reach before, so only
-    they are raised, with the new ones.
+    they are raised, with the new ones; and only new partners near them are
+    asked about.
     """
     rules = think_sibling_rules()
     now = now or timezone.now()
     today = timezone.localdate(now)
+    near = None if changed_people is None else people_near(changed_people, today=today)
     recent = {concern.pk: concern for concern in concerns or ()}
     if concerns is None or changed_people is not None:
         recent_concerns = Event.objects.filter(
@@ -523,16 +531,15 @@ def prompts_reconcile(
             occurred_at__gte=now - dt.timedelta(days=rules.concern_window_days),
             occurred_at__lte=now,
         ).select_related("person", "agency")
-        if changed_people is not None:
-            near = sorted(people_near(changed_people, today=today))
-            recent_concerns = recent_concerns.filter(person_id__in=near)
+        if near is not None:
+            recent_concerns = recent_concerns.filter(person_id__in=sorted(near))
         recent.update((concern.pk, concern) for concern in recent_concerns.iterator())
     # Newest first, as Event's own ordering.
     ordered = sorted(recent.values(), key=lambda c: (c.occurred_at, c.pk), reverse=True)
     siblings = sibling_prompts_raise(concerns=ordered, now=now, rules=rules)
     adults = RaiseResult()
     if joined_since is not None:
-        joinings, new_partners = _joinings_since(joined_since, today, rules)
+        joinings, new_partners = _joinings_since(joined_since, today, rules, near)
         adults = new_adult_prompts_raise(
             memberships=joinings, new_partners=new_partners, now=now, rules=rules
         )

@@ -29,8 +29,10 @@ def noon(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
 
 
-def nothing_left_to_raise(today: dt.date) -> None:
-    every_concern = prompts_reconcile(now=noon(today))
+def nothing_left_to_raise(today: dt.date, since: dt.datetime) -> None:
+    """Every recent concern raised again, and every adult who joined a household since
+    ``since`` asked about, creates no prompt."""
+    every_concern = prompts_reconcile(joined_since=since, now=noon(today))
     assert every_concern == ReconcileResult(0, 0, 0), f"the push missed prompts: {every_concern}"
 
 
@@ -80,10 +82,11 @@ def test_a_baby_at_a_separated_fathers_home_is_prompted_by_the_concern_about_his
     )
     assert not prompted("MUM")  # an adult: the concern prompts children only
 
+    since = timezone.now()
     push(TODAY, [record(record_id="BABY", given_name="Bea", date_of_birth="2026-05-01", **dads)])
 
     assert prompted("BABY")
-    nothing_left_to_raise(TODAY)
+    nothing_left_to_raise(TODAY, since)
 
 
 def test_a_pushed_concern_with_records_about_someone_else_prompts_their_siblings(
@@ -101,6 +104,7 @@ def test_a_pushed_concern_with_records_about_someone_else_prompts_their_siblings
         today=TODAY,
     )
 
+    since = timezone.now()
     push(
         TODAY,
         [record(record_id="Z", given_name="Zed", date_of_birth="1970-01-01", address="5 Far Row",
@@ -109,7 +113,36 @@ def test_a_pushed_concern_with_records_about_someone_else_prompts_their_siblings
     )  # fmt: skip
 
     assert prompted("B")
-    nothing_left_to_raise(TODAY)
+    nothing_left_to_raise(TODAY, since)
+
+
+def test_a_partner_relationship_pushed_for_a_man_living_with_a_mother_asks_about_him(
+    tmp_path: Path,
+) -> None:
+    home = {"address": "1 Ash Way", "postcode": "ZZ1 1ZZ"}
+    extract_import(
+        path=write_extract(
+            tmp_path,
+            [
+                record(record_id="MUM", given_name="Ann", date_of_birth="1990-01-01", **home),
+                record(record_id="KID", given_name="Kit", date_of_birth="2022-01-01", **home),
+                record(record_id="MAN", given_name="Max", date_of_birth="1985-01-01", **home),
+            ],
+            relationships=[relation("MUM", "KID", "parent")],
+        ),
+        today=TODAY,
+    )
+    man = AgencyRecord.objects.get(record_id="MAN").person_id
+    assert not Prompt.objects.filter(kind=Prompt.Kind.NEW_ADULT).exists()
+
+    since = timezone.now()
+    began = TODAY - dt.timedelta(days=20)
+    partners = dict(relation("MUM", "MAN", "partner"), start_date=f"{began}")
+    counts = push(TODAY, relationships=[partners])
+
+    assert counts["new_adult_prompts_created"] == 1
+    assert Prompt.objects.get(kind=Prompt.Kind.NEW_ADULT).person_id == man
+    nothing_left_to_raise(TODAY, since)
 
 
 def test_random_pushes_near_concerned_families_prompt_as_raising_every_concern_would(
@@ -121,8 +154,9 @@ def test_random_pushes_near_concerned_families_prompt_as_raising_every_concern_w
     folder = tmp_path / "county"
     generate_county(people=300, seed=5, out_dir=folder)
     today = DEFAULT_EXTRACT_DATE
+    started = timezone.now()
     assert extract_import(path=folder, today=today).run.status == "succeeded"
-    nothing_left_to_raise(today)  # the import raised everything
+    nothing_left_to_raise(today, since=started)  # the import raised everything
     with (folder / "records.csv").open(encoding="utf-8") as handle:
         rows = {(row["agency_code"], row["record_id"]): row for row in csv.DictReader(handle)}
     concerned = set(
@@ -137,8 +171,9 @@ def test_random_pushes_near_concerned_families_prompt_as_raising_every_concern_w
     assert family, "the county has families with a recent concern"
     everyone = list(rows.values())
     rng = random.Random(4)
-    created = 0
+    created = adults = 0
     for step in range(12):
+        since = timezone.now()
         near = dict(rng.choice(family))
         anyone = dict(rng.choice(everyone))
         born = f"{today.year - 1}-0{1 + step % 9}-15"
@@ -175,5 +210,7 @@ def test_random_pushes_near_concerned_families_prompt_as_raising_every_concern_w
             moved = dict(anyone, address=near["address"], postcode=near["postcode"])
             counts = push(today, [moved])
         created += counts["sibling_prompts_created"] + counts["concerns_added_to_open_prompts"]
-        nothing_left_to_raise(today)
+        adults += counts["new_adult_prompts_created"]
+        nothing_left_to_raise(today, since)
     assert created > 0, "the pushes should have prompted someone"
+    assert adults > 0, "an adult should have moved in with a family"
