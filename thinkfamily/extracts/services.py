@@ -436,6 +436,7 @@ def _write_relationships(
 
 
 def _people_of(record_pks: set[int]) -> set[int]:
+    """The people these records belong to (as linked in this transaction)."""
     return {
         person
         for chunk in in_chunks(sorted(record_pks))

@@ -220,6 +220,12 @@ def _groups_changed(
     return [groups[index] for index in sorted(wanted)]
 
 
+def _strength(evidence: tuple[str, float | None]) -> float:
+    """How sure a record's evidence is: an identifier or a reviewer's decision is certain."""
+    kind, probability = evidence
+    return 0.0 if kind == "only_record" else 1.0 if probability is None else probability
+
+
 def _evidence(
     groups: list[list[int]],
     linked: LinkageResult,
@@ -228,8 +234,9 @@ def _evidence(
     """For each record, the strongest link that placed it with its person.
 
     With ``stored`` (new records matched one at a time, when ``linked`` holds
-    only the links they made), a record no new link reached keeps the
-    evidence it was linked with.
+    only the links they made), a record keeps the evidence it was linked
+    with unless a new link is stronger (an identifier or a reviewer's
+    decision counts as certain, as in a batch run).
     """
     best: dict[int, tuple[float, str]] = {}
     for left, right, probability, rule in linked.links.itertuples(index=False):
@@ -240,13 +247,13 @@ def _evidence(
     evidence: dict[int, tuple[str, float | None]] = {}
     for group in groups:
         for pk in group:
+            found: list[tuple[str, float | None]] = [("only_record", None)]
+            if len(group) > 1 and stored is not None and stored[pk].linked_by:
+                found.append((stored[pk].linked_by, stored[pk].link_probability))
             if len(group) > 1 and pk in best:
                 probability, kind = best[pk]
-                evidence[pk] = (kind, None if kind != "model" else round(probability, 6))
-            elif len(group) > 1 and stored is not None and stored[pk].linked_by:
-                evidence[pk] = (stored[pk].linked_by, stored[pk].link_probability)
-            else:
-                evidence[pk] = ("only_record", None)
+                found.append((kind, None if kind != "model" else round(probability, 6)))
+            evidence[pk] = max(found, key=_strength)  # the first of equals: stored before new
     return evidence
 
 

@@ -221,6 +221,36 @@ def test_a_new_record_is_matched_at_once_against_the_linked_county(
     assert link_entry.detail["method"] == "identifiers and model, one record at a time"
 
 
+def test_a_record_linked_by_nhs_number_keeps_saying_so_when_a_new_record_joins_by_the_model(
+    county: Path, tmp_path: Path
+) -> None:
+    """What linked a record is the strongest link it has: a new record matched to it by the
+    model does not make an NHS number link read as a model link."""
+    from thinkfamily.extracts.tests.builders import record, write_extract
+
+    extract_import(path=county)
+    by_nhs = AgencyRecord.objects.filter(linked_by="nhs_number", date_of_birth__isnull=False)
+    known = by_nhs.exclude(address="").order_by("pk").first()
+    assert known is not None
+    before = dict(known.person.records.values_list("pk", "linked_by"))
+    folder = write_extract(
+        tmp_path / "nursery",
+        [
+            record(agency_code="EY-NEW-NURSERY", agency_type="early_years", record_id="EY5",
+                   given_name=known.given_name, family_name=known.family_name,
+                   date_of_birth=known.date_of_birth.isoformat(), sex=known.sex,
+                   address=known.address, postcode=known.postcode),
+        ],
+    )  # fmt: skip
+
+    assert extract_import(path=folder).run.status == "succeeded"
+
+    new = AgencyRecord.objects.get(record_id="EY5")
+    assert (new.person_id, new.linked_by) == (known.person_id, "model")
+    after = dict(AgencyRecord.objects.filter(pk__in=before).values_list("pk", "linked_by"))
+    assert after == before
+
+
 def test_two_new_records_of_one_new_child_sent_together_become_one_person(
     county: Path, tmp_path: Path
 ) -> None:
