@@ -237,7 +237,8 @@ def test_random_pushes_on_a_synthetic_county_form_households_as_a_whole_rebuild_
 ) -> None:
     """Moves in and out, addresses lost, household references shared and dropped, new
     children with no address, relationships ended: after each push, forming every
-    household again changes nothing, and each push looked at a small part of the county."""
+    household again changes nothing (and counts as many households as the push said), and
+    each push looked at a small part of the county."""
     folder = tmp_path / "county"
     generate_county(people=300, seed=5, out_dir=folder)
     today = DEFAULT_EXTRACT_DATE
@@ -272,8 +273,8 @@ def test_random_pushes_on_a_synthetic_county_form_households_as_a_whole_rebuild_
             same_agency = [r for r in housed if r["agency_code"] == row["agency_code"]]
             partner = dict(rng.choice(same_agency))
             row["household_ref"] = partner["household_ref"] = f"REF-{step}"
-            push([row, partner], today=today)
-            nothing_left_to_change(today)
+            counts = push([row, partner], today=today)
+            assert nothing_left_to_change(today).households == counts["households"]
             continue
         elif kind == 4:  # ... and later stops
             row["household_ref"] = ""
@@ -283,16 +284,16 @@ def test_random_pushes_on_a_synthetic_county_form_households_as_a_whole_rebuild_
                         postcode="", household_ref="")  # fmt: skip
             link = {"agency_code": row["agency_code"], "record_id": row["record_id"],
                     "related_record_id": baby["record_id"], "relationship": "parent"}  # fmt: skip
-            push([baby], [link], today=today)
-            nothing_left_to_change(today)
+            counts = push([baby], [link], today=today)
+            assert nothing_left_to_change(today).households == counts["households"]
             continue
         else:  # a relationship ends
             ended = dict(rng.choice(relationships), end_date=str(today - dt.timedelta(days=1)))
-            push(relationships=[ended], today=today)
-            nothing_left_to_change(today)
+            counts = push(relationships=[ended], today=today)
+            assert nothing_left_to_change(today).households == counts["households"]
             continue
-        push([row], today=today)
-        nothing_left_to_change(today)
+        counts = push([row], today=today)
+        assert nothing_left_to_change(today).households == counts["households"]
 
     assert len(scopes) == 14
     county = AgencyRecord.objects.count()
