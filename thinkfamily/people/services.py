@@ -276,7 +276,7 @@ def households_rebuild(
     ended ``today``. With ``around`` (keys of records just added or changed,
     or whose relationships were), only the households they can change are
     formed again (``_homes_around``); roles elsewhere (a child who has turned
-    18) wait for the next whole rebuild.
+    18) wait for the next whole rebuild (an import, or ``thinkfamily households``).
     """
     today = today or timezone.localdate()
     scope = None if around is None else _homes_around(set(around), today)

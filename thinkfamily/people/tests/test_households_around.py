@@ -7,10 +7,12 @@ push's households were right, the whole rebuild has nothing left to change.
 
 import csv
 import datetime as dt
+import io
 import random
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from thinkfamily.extracts.services import extract_import, rows_import
 from thinkfamily.extracts.synth import DEFAULT_EXTRACT_DATE, generate_county
@@ -298,3 +300,27 @@ def test_random_pushes_on_a_synthetic_county_form_households_as_a_whole_rebuild_
     assert len(scopes) == 14
     county = AgencyRecord.objects.count()
     assert max(scopes) < county / 10, (scopes, county)
+
+
+def test_the_households_command_makes_roles_follow_ages_that_pushes_left_alone(
+    street: None,
+) -> None:
+    """A young man who turned 18 after his last push is a child of the household until the
+    households are formed again; ``thinkfamily households`` does that for all of them."""
+    push([record(record_id="TEEN", given_name="Ted", date_of_birth="2008-11-20", **ASH)])
+    teen = HouseholdMembership.objects.filter(source_record__record_id="TEEN")
+    assert [m.role for m in teen.all()] == [HouseholdMembership.Role.CHILD]
+
+    def households_on(day: str) -> str:
+        out = io.StringIO()
+        call_command("households", "--today", day, stdout=out)
+        return " ".join(out.getvalue().split())
+
+    assert "memberships updated: 1" in households_on("2026-11-20")
+    assert [m.role for m in teen.all()] == [HouseholdMembership.Role.OTHER_ADULT]
+    assert "memberships updated: 0" in households_on("2026-11-20")
+
+
+def test_the_households_command_refuses_a_date_it_cannot_read(db: None) -> None:
+    with pytest.raises(CommandError, match="--today: '20/11/2026' is not a date"):
+        call_command("households", "--today", "20/11/2026")
