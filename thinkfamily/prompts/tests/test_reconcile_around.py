@@ -44,6 +44,11 @@ def push(today: dt.date, records=(), relationships=(), events=()) -> dict[str, i
     return result.counts
 
 
+def imported(folder: Path, records: list[dict[str, str]], **rest: list[dict[str, str]]) -> None:
+    """The families of these rows, imported as an extract (which raises every concern)."""
+    extract_import(path=write_extract(folder, records, **rest), today=TODAY)
+
+
 def prompted(record_id: str) -> bool:
     person = AgencyRecord.objects.get(record_id=record_id).person_id
     return Prompt.objects.filter(person_id=person, kind=Prompt.Kind.SIBLING).exists()
@@ -67,18 +72,15 @@ def test_a_baby_at_a_separated_fathers_home_is_prompted_by_the_concern_about_his
     his mother; the concern is about the son."""
     home = {"address": "1 Ash Way", "postcode": "ZZ1 1ZZ"}
     dads = {"address": "9 Oak Lane", "postcode": "ZZ2 2ZZ"}
-    extract_import(
-        path=write_extract(
-            tmp_path,
-            [
-                record(record_id="MUM", given_name="Ann", date_of_birth="1990-01-01", **home),
-                record(record_id="SON", given_name="Sam", date_of_birth="2016-01-01", **home),
-                record(record_id="DAD", given_name="Dan", date_of_birth="1988-01-01", **dads),
-            ],
-            relationships=[relation("MUM", "SON", "parent"), relation("DAD", "SON", "parent")],
-            events=[concern("SON", "C1", TODAY - dt.timedelta(days=10))],
-        ),
-        today=TODAY,
+    imported(
+        tmp_path,
+        [
+            record(record_id="MUM", given_name="Ann", date_of_birth="1990-01-01", **home),
+            record(record_id="SON", given_name="Sam", date_of_birth="2016-01-01", **home),
+            record(record_id="DAD", given_name="Dan", date_of_birth="1988-01-01", **dads),
+        ],
+        relationships=[relation("MUM", "SON", "parent"), relation("DAD", "SON", "parent")],
+        events=[concern("SON", "C1", TODAY - dt.timedelta(days=10))],
     )
     assert not prompted("MUM")  # an adult: the concern prompts children only
 
@@ -93,15 +95,12 @@ def test_a_pushed_concern_with_records_about_someone_else_prompts_their_siblings
     tmp_path: Path,
 ) -> None:
     home = {"address": "1 Ash Way", "postcode": "ZZ1 1ZZ"}
-    extract_import(
-        path=write_extract(
-            tmp_path,
-            [
-                record(record_id="A", given_name="Amy", date_of_birth="2015-01-01", **home),
-                record(record_id="B", given_name="Ben", date_of_birth="2024-01-01", **home),
-            ],
-        ),
-        today=TODAY,
+    imported(
+        tmp_path,
+        [
+            record(record_id="A", given_name="Amy", date_of_birth="2015-01-01", **home),
+            record(record_id="B", given_name="Ben", date_of_birth="2024-01-01", **home),
+        ],
     )
 
     since = timezone.now()
@@ -120,17 +119,14 @@ def test_a_partner_relationship_pushed_for_a_man_living_with_a_mother_asks_about
     tmp_path: Path,
 ) -> None:
     home = {"address": "1 Ash Way", "postcode": "ZZ1 1ZZ"}
-    extract_import(
-        path=write_extract(
-            tmp_path,
-            [
-                record(record_id="MUM", given_name="Ann", date_of_birth="1990-01-01", **home),
-                record(record_id="KID", given_name="Kit", date_of_birth="2022-01-01", **home),
-                record(record_id="MAN", given_name="Max", date_of_birth="1985-01-01", **home),
-            ],
-            relationships=[relation("MUM", "KID", "parent")],
-        ),
-        today=TODAY,
+    imported(
+        tmp_path,
+        [
+            record(record_id="MUM", given_name="Ann", date_of_birth="1990-01-01", **home),
+            record(record_id="KID", given_name="Kit", date_of_birth="2022-01-01", **home),
+            record(record_id="MAN", given_name="Max", date_of_birth="1985-01-01", **home),
+        ],
+        relationships=[relation("MUM", "KID", "parent")],
     )
     man = AgencyRecord.objects.get(record_id="MAN").person_id
     assert not Prompt.objects.filter(kind=Prompt.Kind.NEW_ADULT).exists()
