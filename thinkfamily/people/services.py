@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from thinkfamily.core.bulk import bulk_insert, bulk_update, in_chunks, reserve_ids
@@ -207,24 +207,19 @@ def _records(scope: set[int] | None) -> dict[int, _Record]:
 def _homes_around(seeds: set[int], today: dt.date) -> set[int]:
     """The records whose household can change when ``seeds`` change: worked outwards.
 
-    From the seeds (and any record whose membership names a person it no
-    longer belongs to, after a relink or merge), every record that shares a
-    household reference or an address with one found so far, or lived in one
-    of its households as they were last formed, or is joined to it by a
-    current relationship where one of the two has no address; and so on until
-    nothing new is found. The set is closed under every rule that forms
-    households, so the households formed from it alone are those that forming
-    every household would give; and it holds everyone who was in those
-    households before, so whoever has left is seen to have left.
+    From the seeds, every record that shares a household reference or an
+    address with one found so far, or lived in one of its households as they
+    were last formed, or is joined to it by a current relationship where one
+    of the two has no address; and so on until nothing new is found. The set
+    is closed under every rule that forms households, so the households formed
+    from it alone are those that forming every household would give; and it
+    holds everyone who was in those households before, so whoever has left is
+    seen to have left. (A record linked to another person keeps its household:
+    linkage and merges move its memberships with it.)
     """
-    drifted = (
-        HouseholdMembership.objects.filter(source_record__isnull=False, end_date__isnull=True)
-        .exclude(person_id=F("source_record__person_id"))
-        .values_list("source_record_id", flat=True)
-    )
     linked = AgencyRecord.objects.filter(person__isnull=False)
     found: set[int] = set()
-    frontier = set(seeds) | set(drifted)
+    frontier = set(seeds)
     while frontier:
         found |= frontier
         nearby: set[int] = set()

@@ -16,9 +16,9 @@ from django.core.management import CommandError, call_command
 
 from thinkfamily.extracts.services import extract_import, rows_import
 from thinkfamily.extracts.synth import DEFAULT_EXTRACT_DATE, generate_county
-from thinkfamily.extracts.tests.builders import record, write_extract
+from thinkfamily.extracts.tests.builders import record, valid_nhs, valid_upn, write_extract
 from thinkfamily.people import services
-from thinkfamily.people.models import AgencyRecord, HouseholdMembership, Person
+from thinkfamily.people.models import AgencyRecord, HouseholdMembership
 from thinkfamily.people.services import HouseholdResult, households_rebuild
 
 pytestmark = pytest.mark.django_db
@@ -220,17 +220,32 @@ def test_two_people_with_no_address_then_one_moves_away(tmp_path: Path) -> None:
     nothing_left_to_change()
 
 
-def test_a_record_relinked_to_another_person_moves_its_membership(street: None) -> None:
-    """However a record came to belong to someone else (a relink, a merge), its
-    membership follows it at the next push, wherever that push was."""
-    moved = AgencyRecord.objects.get(record_id="GRAN")
-    someone_else = Person.objects.create(given_name="Gil", family_name="Person")
-    AgencyRecord.objects.filter(pk=moved.pk).update(person=someone_else)
+def test_two_people_a_push_finds_to_be_one_keep_their_households(tmp_path: Path) -> None:
+    """A school's record (UPN) and the GP's record (NHS number) of one girl are two people
+    until a push carries both numbers; the school's record then moves to the GP's person,
+    away from the push and its household, and its membership goes with it."""
+    extract_import(
+        path=write_extract(
+            tmp_path,
+            [
+                record(record_id="GIRL", given_name="Gwen", date_of_birth="2016-01-01",
+                       nhs_number=valid_nhs(1), **ASH),
+                record(agency_code="SCH-ELM", agency_type="school", record_id="PUPIL",
+                       given_name="Gwendolyn", date_of_birth="2016-01-01", upn=valid_upn(1),
+                       **ELM),
+            ],
+        ),
+        today=TODAY,
+    )  # fmt: skip
+    girl = AgencyRecord.objects.get(record_id="GIRL").person_id
+    assert AgencyRecord.objects.get(record_id="PUPIL").person_id != girl
 
-    push([record(record_id="LODGER", given_name="Lou", date_of_birth="1970-01-01", **OAK)])
+    counts = push([record(record_id="NURSE", given_name="Gwen", date_of_birth="2016-01-01",
+                          nhs_number=valid_nhs(1), upn=valid_upn(1), **OAK)])  # fmt: skip
 
-    membership = HouseholdMembership.objects.get(source_record=moved, end_date__isnull=True)
-    assert membership.person == someone_else
+    assert counts["records_relinked"] + counts["people_merged"] > 0
+    pupil = HouseholdMembership.objects.get(source_record__record_id="PUPIL", end_date__isnull=True)
+    assert pupil.person_id == girl
     nothing_left_to_change()
 
 
