@@ -162,18 +162,11 @@ class RecordMatcher:
         self._found = self._db_api.register("found", table_name="found")
         self._scoring_sql: str | None = None
 
-    def add(self, records: pd.DataFrame) -> None:
-        """Make records just linked available as candidates for the next ones."""
-        prepared = prepare_records(self._con, records)
-        self._con.register("_new", prepared)
-        self._con.execute(f"insert into existing select *, {_KEY_COLUMNS} from _new")
-        self._con.unregister("_new")
-
     def stage(self, records: pd.DataFrame) -> None:
         """Clean records about to be linked one at a time, all at once, for ``add_staged``.
 
-        Cleaning is the costly part of ``add`` (most of it the same per call
-        whatever the number of records), so a batch is cleaned together.
+        Cleaning costs much the same whatever the number of records, so a
+        batch is cleaned together rather than as each record is added.
         """
         prepared = prepare_records(self._con, records)
         self._con.register("_new", prepared)
