@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -61,8 +61,8 @@ from thinkfamily.extracts.reader import (
 )
 from thinkfamily.matching.services import LinkableRecord, LinkResult, link_audit, records_link
 from thinkfamily.people.models import AgencyRecord, AgencyRecordVersion, Household, Relationship
-from thinkfamily.people.services import households_rebuild
-from thinkfamily.prompts.services import prompts_reconcile
+from thinkfamily.people.services import HouseholdResult, households_rebuild
+from thinkfamily.prompts.services import ReconcileResult, prompts_reconcile
 
 #: Files an extract may carry besides its data: the answer key of a synthetic county.
 IGNORED_FILES = {"truth.csv"}
@@ -404,7 +404,8 @@ def _record_pks(agency_ids: Iterable[int]) -> dict[tuple[int, str], tuple[int, i
 
 def _write_relationships(
     rows: list[ParsedRow], agency_ids: dict[str, int], progress: Progress
-) -> dict[str, int]:
+) -> tuple[dict[str, int], set[int]]:
+    """Store new relationships and changed dates; what was written, and the records named."""
     progress.stage("Writing relationships", len(rows))
     record_pks = _record_pks({agency_ids[row.values["agency_code"]] for row in rows})
     stored = {
@@ -414,11 +415,13 @@ def _write_relationships(
         ).values_list("pk", "record_id", "related_record_id", "kind", "start_date", "end_date")
     }
     new, changed = [], []
+    named: set[int] = set()
     for row in rows:
         v = row.values
         agency_id = agency_ids[v["agency_code"]]
         record = record_pks[(agency_id, v["record_id"])][0]
         related = record_pks[(agency_id, v["related_record_id"])][0]
+        named.update((record, related))
         existing = stored.get((record, related, v["relationship"]))
         if existing is None:
             new.append((agency_id, record, related, v["relationship"], v["start_date"],
@@ -432,7 +435,7 @@ def _write_relationships(
     )
     bulk_update(Relationship, ["start_date", "end_date"], changed)
     progress.advance(len(rows))
-    return {"relationships_created": len(new), "relationships_updated": len(changed)}
+    return {"relationships_created": len(new), "relationships_updated": len(changed)}, named
 
 
 def _people_of(record_pks: set[int]) -> set[int]:
@@ -443,16 +446,6 @@ def _people_of(record_pks: set[int]) -> set[int]:
         for person in AgencyRecord.objects.filter(pk__in=chunk, person__isnull=False).values_list(
             "person_id", flat=True
         )
-    }
-
-
-def _related_records(rows: list[ParsedRow], agency_ids: dict[str, int]) -> set[int]:
-    """The keys of the records at either end of these (stored) relationships."""
-    record_pks = _record_pks({agency_ids[row.values["agency_code"]] for row in rows})
-    return {
-        record_pks[(agency_ids[row.values["agency_code"]], row.values[end])][0]
-        for row in rows
-        for end in ("record_id", "related_record_id")
     }
 
 
@@ -570,6 +563,28 @@ def _refresh_planner_statistics(counts: dict[str, int]) -> None:
 
 def _noon(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
+
+
+@transaction.atomic
+def households_reform(*, today: dt.date | None = None) -> tuple[HouseholdResult, ReconcileResult]:
+    """Form every household again and raise what that brings, as an import's last stages do.
+
+    A push forms only the households around what it changed, so where agencies
+    push rather than send extracts this is run nightly (``thinkfamily
+    households``): roles then follow ages everywhere (a child who has turned 18
+    is one of the household's adults). Every recent concern is raised again and
+    adults who joined a household are asked about. Run twice, the second run
+    changes nothing.
+    """
+    started = timezone.now()
+    households = households_rebuild(today=today)
+    audit_chain_hold()  # before the recent concerns are read, as in ``_write``
+    prompts = prompts_reconcile(
+        joined_since=started,
+        now=_noon(today) if today else None,
+        actor_label="system: households",
+    )
+    return households, prompts
 
 
 def write_rejects(errors: list[RowError], path: Path) -> None:
@@ -759,7 +774,8 @@ def _write(
         "records_updated": len(changes.updated_pks),
         "records_unchanged": changes.unchanged,
     }
-    counts |= _write_relationships(extract.relationships.rows, agency_ids, progress)
+    written, named = _write_relationships(extract.relationships.rows, agency_ids, progress)
+    counts |= written
     counts |= {
         "people_created": linked.people_created,
         "people_updated": linked.people_updated,
@@ -777,9 +793,7 @@ def _write(
     )
     # A push changes the households of its own records and of those its relationships name.
     around = (
-        {row[0] for row in changes.new_rows}
-        | changes.updated_pks
-        | _related_records(extract.relationships.rows, agency_ids)
+        {row[0] for row in changes.new_rows} | changes.updated_pks | named
         if extract.pushed
         else None
     )

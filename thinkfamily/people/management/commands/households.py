@@ -2,9 +2,7 @@
 
 An extract import forms every household again; an agency system's push forms
 only the households around what it changed. Where agencies push rather than
-send extracts, run this nightly: roles then follow ages everywhere (a child
-who has turned 18 is one of the household's adults), and adults found to have
-joined a household with children are asked about, as after an import.
+send extracts, run this nightly (``extracts.services.households_reform``).
 """
 
 from __future__ import annotations
@@ -13,12 +11,8 @@ import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
-from django.utils import timezone
 
-from thinkfamily.audit.services import audit_chain_hold
-from thinkfamily.people.services import households_rebuild
-from thinkfamily.prompts.services import prompts_reconcile
+from thinkfamily.extracts.services import households_reform
 
 
 class Command(BaseCommand):
@@ -34,7 +28,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **options: Any) -> None:
-        today, now = timezone.localdate(), None
+        today = None
         if options["today"]:
             try:
                 today = dt.date.fromisoformat(options["today"])
@@ -42,15 +36,7 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"--today: {options['today']!r} is not a date (YYYY-MM-DD)."
                 ) from error
-            now = timezone.make_aware(dt.datetime.combine(today, dt.time(12)))
-        started = timezone.now()
-        with transaction.atomic():
-            households = households_rebuild(today=today)
-            # The trail before the recent concerns are read, as an import does (see extracts).
-            audit_chain_hold()
-            prompts = prompts_reconcile(
-                joined_since=started, now=now, actor_label="system: households"
-            )
+        households, prompts = households_reform(today=today)
         self.stdout.write(
             "\n".join(
                 [
